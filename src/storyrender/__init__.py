@@ -1,0 +1,7 @@
+"""storyrender: a storyboard in YAML becomes a video, re-rendering only what changed."""
+
+from .plugins.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "hookimpl"]

@@ -1,0 +1,1 @@
+"""Media helpers: the ffmpeg binary, probing and frame I/O."""

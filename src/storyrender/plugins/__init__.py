@@ -1,0 +1,1 @@
+"""Plugin machinery: hook specifications and the plugin-manager factory."""

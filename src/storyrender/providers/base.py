@@ -1,0 +1,348 @@
+"""The provider contract: what a plugin implements to draw keyframes, make videos or speak.
+
+A provider is an object with a ``name``, a ``version`` (bumped only when the same request
+would give a different result: it is part of every node key, so upgrading a plugin that keeps
+its ``version`` never invalidates paid results), a table of ``models`` and one method per job.
+
+Jobs (:class:`Job`) and the method that does each:
+
+==================  ======================  =================================================
+job                 method                  makes
+==================  ======================  =================================================
+text-to-image       ``text_to_image``       keyframe 0 from a prompt
+next-keyframe       ``next_keyframe``       keyframe k from keyframe k-1 and beat k's prompt
+first-last-video    ``video``               a segment from a first and a last frame
+first-frame-video   ``video``               a segment from a first frame only (extend mode)
+speech              ``speech``              a WAV/MP3 of a beat's ``say:`` text
+==================  ======================  =================================================
+
+Every method receives a frozen request and a :class:`RunContext`, writes its artifact to
+``ctx.output_path`` (or returns bytes via :meth:`RunContext.write`) and returns a
+:class:`Result`. Errors are raised as :mod:`storyrender.errors` types: ``TransientError`` for
+faults worth retrying, ``RefusedError`` for content-policy refusals, ``ProviderError`` otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import MissingKeyError
+
+__all__ = [
+    "Job",
+    "Price",
+    "ModelInfo",
+    "Limits",
+    "ImageRequest",
+    "KeyframeRequest",
+    "VideoRequest",
+    "SpeechRequest",
+    "Result",
+    "RunContext",
+    "Provider",
+]
+
+
+class Job(str, enum.Enum):
+    """A kind of work a provider can do (its capabilities are a set of these)."""
+
+    TEXT_TO_IMAGE = "text-to-image"
+    NEXT_KEYFRAME = "next-keyframe"
+    FIRST_LAST_VIDEO = "first-last-video"
+    FIRST_FRAME_VIDEO = "first-frame-video"
+    SPEECH = "speech"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Price:
+    """A model's list price, and the date it was taken (prices change: boards may override).
+
+    ``per_image`` for image models, ``per_second`` for video models (times the beat's seconds),
+    ``per_call`` for anything billed per request.
+    """
+
+    per_image: float | None = None
+    per_second: float | None = None
+    per_call: float | None = None
+    as_of: str = ""
+
+    def estimate(self, seconds: float | None = None) -> float:
+        total = 0.0
+        if self.per_image is not None:
+            total += self.per_image
+        if self.per_call is not None:
+            total += self.per_call
+        if self.per_second is not None:
+            total += self.per_second * float(seconds or 0)
+        return total
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a model accepts. ``None`` means anything goes.
+
+    ``durations``: the clip lengths (seconds) a video model can make;
+    ``aspect_ratios``: e.g. ("16:9", "9:16"); ``max_size``: (w, h) upper bound.
+    """
+
+    durations: tuple[float, ...] | None = None
+    aspect_ratios: tuple[str, ...] | None = None
+    max_size: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model a provider offers: which jobs it does, its limits and price."""
+
+    name: str
+    jobs: frozenset[Job]
+    limits: Limits = Limits()
+    price: Price = Price()
+    version: str = "1"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class _Request:
+    model: str
+    prompt: str
+    seed: int
+    width: int
+    height: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    negative_prompt: str = ""
+    #: reference images of characters named in the prompt (paths), for providers that take them
+    references: tuple[Path, ...] = ()
+    #: free-form metadata for previz providers (beat number, time code, camera hint)
+    hints: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageRequest(_Request):
+    """text-to-image: draw keyframe 0."""
+
+
+@dataclass(frozen=True)
+class KeyframeRequest(_Request):
+    """next-keyframe: imagine ``seconds`` later than ``previous`` (a PNG path)."""
+
+    previous: Path = Path()
+    seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class VideoRequest(_Request):
+    """first-last-video (``last`` set) or first-frame-video (``last`` is None)."""
+
+    first: Path = Path()
+    last: Path | None = None
+    seconds: float = 5.0
+    fps: int = 24
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """speech: say ``text``."""
+
+    model: str
+    text: str
+    seed: int = 0
+    voice: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """What a provider returns: the artifact's path, and what it learnt about the job.
+
+    :param cost_usd: the cost the vendor reported (None when it reports none).
+    :param info: extra facts for the manifest (vendor job id, resolved model version...).
+    """
+
+    path: Path
+    cost_usd: float | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class RunContext:
+    """Given to every provider call.
+
+    :param output_path: where to write the artifact (its suffix says the expected type).
+    :param log: a callable for progress notes (shown by the reporter, never printed directly).
+    :param cancelled: returns True once the build is being stopped; long polls should check it.
+    """
+
+    def __init__(
+        self,
+        output_path: Path,
+        *,
+        log: Callable[[str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        work_dir: Path | None = None,
+    ) -> None:
+        self.output_path = Path(output_path)
+        self.work_dir = Path(work_dir) if work_dir else self.output_path.parent
+        self._log = log or (lambda message: None)
+        self._cancelled = cancelled or (lambda: False)
+
+    def log(self, message: str) -> None:
+        self._log(message)
+
+    def cancelled(self) -> bool:
+        return self._cancelled()
+
+    def write(self, data: bytes) -> Path:
+        """Write *data* to :attr:`output_path` and return it."""
+        self.output_path.write_bytes(data)
+        return self.output_path
+
+
+class Provider:
+    """Base class for providers. Subclass, fill in the class attributes, implement your jobs.
+
+    :cvar name: the name boards use (``providers.video: NAME/MODEL``).
+    :cvar version: part of every node key; bump only when outputs change for the same request.
+    :cvar key_env: environment variables that may hold the API key, in order of preference.
+    :cvar models: the models offered; the first model that does a job is its default.
+    :cvar concurrency: how many calls may run at once (a per-provider limit in the executor).
+    :cvar offline: True when the provider needs no key and no network.
+    """
+
+    name: str = ""
+    version: str = "1"
+    description: str = ""
+    key_env: tuple[str, ...] = ()
+    models: tuple[ModelInfo, ...] = ()
+    concurrency: int = 4
+    offline: bool = False
+    #: file suffix of each job's artifact
+    suffixes: Mapping[Job, str] = {
+        Job.TEXT_TO_IMAGE: ".png",
+        Job.NEXT_KEYFRAME: ".png",
+        Job.FIRST_LAST_VIDEO: ".mp4",
+        Job.FIRST_FRAME_VIDEO: ".mp4",
+        Job.SPEECH: ".wav",
+    }
+
+    # -- description -------------------------------------------------------------------------
+    @property
+    def jobs(self) -> frozenset[Job]:
+        out: set[Job] = set()
+        for m in self.models:
+            out |= m.jobs
+        return frozenset(out)
+
+    def model_info(self, model: str) -> ModelInfo | None:
+        for m in self.models:
+            if m.name == model:
+                return m
+        return None
+
+    def default_model(self, job: Job) -> str | None:
+        for m in self.models:
+            if job in m.jobs:
+                return m.name
+        return None
+
+    def resolve_model(self, model: str) -> ModelInfo:
+        """The :class:`ModelInfo` for *model*; providers that accept any model override this."""
+        info = self.model_info(model)
+        if info is None:
+            raise KeyError(model)
+        return info
+
+    def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
+              options: Mapping[str, Any]) -> list[str]:
+        """Problems with asking *model* for *job* with these settings, as sentences that say what
+        would work. Called at validation time, before anything is spent. Default: limits only."""
+        problems = []
+        lim = model.limits
+        if seconds is not None and lim.durations is not None and job in (
+            Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO
+        ):
+            if not any(abs(seconds - d) < 1e-6 for d in lim.durations):
+                allowed = ", ".join(f"{d:g}" for d in lim.durations)
+                problems.append(
+                    f"{self.name}/{model.name} makes clips of {allowed} s, not {seconds:g} s: "
+                    f"set the beat's seconds to one of those"
+                )
+        if lim.aspect_ratios is not None:
+            ratio = _aspect(width, height)
+            if ratio not in lim.aspect_ratios:
+                problems.append(
+                    f"{self.name}/{model.name} supports aspect ratios {', '.join(lim.aspect_ratios)}, "
+                    f"not {width}x{height} ({ratio})"
+                )
+        if lim.max_size is not None and (width > lim.max_size[0] or height > lim.max_size[1]):
+            problems.append(
+                f"{self.name}/{model.name} makes at most {lim.max_size[0]}x{lim.max_size[1]}"
+            )
+        return problems
+
+    def estimate(self, job: Job, model: ModelInfo, *, seconds: float | None = None) -> float:
+        """Estimated cost in USD of one call (0 for free providers)."""
+        return model.price.estimate(seconds if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO) else None)
+
+    def api_key(self) -> str:
+        """The API key from the first set variable in :attr:`key_env`.
+
+        :raises MissingKeyError: naming the variable(s) to set.
+        """
+        for var in self.key_env:
+            value = os.environ.get(var)
+            if value:
+                return value
+        raise MissingKeyError(
+            f"provider {self.name!r} needs an API key: set {' or '.join(self.key_env)} "
+            f"(or build with --offline to render with the local provider)"
+        )
+
+    def has_key(self) -> bool:
+        return not self.key_env or any(os.environ.get(v) for v in self.key_env)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
+    def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
+    def video(self, request: VideoRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
+    def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
+    def run(self, job: Job, request: Any, ctx: RunContext) -> Result:
+        """Dispatch *request* to the method for *job*."""
+        if job is Job.TEXT_TO_IMAGE:
+            return self.text_to_image(request, ctx)
+        if job is Job.NEXT_KEYFRAME:
+            return self.next_keyframe(request, ctx)
+        if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
+            return self.video(request, ctx)
+        if job is Job.SPEECH:
+            return self.speech(request, ctx)
+        raise ValueError(f"unknown job {job!r}")
+
+
+def _aspect(width: int, height: int) -> str:
+    from math import gcd
+
+    g = gcd(width, height) or 1
+    w, h = width // g, height // g
+    # Snap near-standard ratios (e.g. 1280x720 -> 16:9, 1366x768 ~ 16:9 is left as is).
+    return f"{w}:{h}"
+
+
+def replace(request: Any, **changes: Any) -> Any:
+    """``dataclasses.replace`` for requests (re-exported for plugin authors)."""
+    return dataclasses.replace(request, **changes)

@@ -1,0 +1,1 @@
+"""The built-in offline provider: an animatic (previz), not AI imagery. No key, no network."""

@@ -1,0 +1,104 @@
+"""Registers the ``local`` provider: deterministic, offline, key-free previz.
+
+It draws legible animatic keyframes (the beat's text, a composition and palette derived from
+the prompt and seed, the beat number and time code), makes each next keyframe as a visible
+camera-like change of the previous one (honouring ``camera:`` hints such as push-in, pan-left),
+renders segments by dense optical-flow interpolation between the two keyframes (so a segment's
+first and last frames are its keyframes), and speaks with espeak-ng when it is installed.
+Everything it makes is labelled PREVIZ: it is an animatic, not AI imagery.
+"""
+
+from __future__ import annotations
+
+from ...plugins.hookspecs import hookimpl
+from ..base import (
+    ImageRequest,
+    Job,
+    KeyframeRequest,
+    ModelInfo,
+    Provider,
+    Result,
+    RunContext,
+    SpeechRequest,
+    VideoRequest,
+)
+
+__all__ = ["LocalProvider", "register_providers"]
+
+
+class LocalProvider(Provider):
+    """Offline animatic provider (see module docstring)."""
+
+    name = "local"
+    version = "1"
+    description = "offline animatic (previz, not AI imagery): no key, no network, deterministic"
+    offline = True
+    concurrency = 2
+    models = (
+        ModelInfo(
+            name="animatic",
+            jobs=frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}),
+            description="previz keyframes and optical-flow interpolated segments",
+        ),
+        ModelInfo(name="espeak", jobs=frozenset({Job.SPEECH}), description="espeak-ng speech, silence without it"),
+    )
+
+    def __init__(self) -> None:
+        import os
+
+        self.concurrency = max(1, os.cpu_count() or 1)
+
+    def resolve_model(self, model: str) -> ModelInfo:
+        info = self.model_info(model)
+        if info is None:
+            raise KeyError(model)
+        return info
+
+    def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
+        from . import draw
+
+        img = draw.draw_keyframe(
+            request.prompt, request.seed, request.width, request.height,
+            label=str(request.hints.get("label", "")), timecode=str(request.hints.get("timecode", "")),
+        )
+        draw.save_png(img, ctx.output_path)
+        return Result(ctx.output_path, cost_usd=0.0)
+
+    def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
+        from . import draw
+
+        prev = draw.load_png(request.previous, request.width, request.height)
+        img = draw.next_keyframe(
+            prev, request.prompt, request.seed,
+            camera=request.hints.get("camera"), seconds=request.seconds,
+            label=str(request.hints.get("label", "")), timecode=str(request.hints.get("timecode", "")),
+        )
+        draw.save_png(img, ctx.output_path)
+        return Result(ctx.output_path, cost_usd=0.0)
+
+    def video(self, request: VideoRequest, ctx: RunContext) -> Result:
+        from ...media.ffmpeg import encode_frames
+        from . import draw, motion
+
+        first = draw.load_png(request.first, request.width, request.height)
+        n = max(1, round(request.seconds * request.fps))
+        if request.last is not None:
+            last = draw.load_png(request.last, request.width, request.height)
+            frames = motion.interpolate(first, last, n)
+        else:
+            frames = motion.extend(first, n, request.prompt, request.seed, camera=request.hints.get("camera"))
+        count = encode_frames(frames, ctx.output_path, fps=request.fps, width=request.width, height=request.height)
+        return Result(ctx.output_path, cost_usd=0.0, info={"frames": count})
+
+    def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
+        from . import voice
+
+        info = voice.speak(request.text, ctx.output_path, voice=request.voice or None)
+        if info.get("silent"):
+            ctx.log(info["warning"])
+        return Result(ctx.output_path, cost_usd=0.0, info=info)
+
+
+@hookimpl
+def register_providers(register):
+    register(LocalProvider())
