@@ -24,6 +24,7 @@ import re
 __all__ = [
     "StoryrenderError",
     "BoardError",
+    "BoardErrors",
     "ProviderError",
     "TransientError",
     "RefusedError",
@@ -76,6 +77,19 @@ class BoardError(StoryrenderError):
         if self.hint:
             text += f" {self.hint}"
         return text
+
+
+class BoardErrors(BoardError):
+    """Several :class:`BoardError` found at once (all are reported, one paragraph each)."""
+
+    def __init__(self, errors: list[BoardError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, column=first.column,
+                         pointer=first.pointer, hint=first.hint)
+
+    def format(self) -> str:  # type: ignore[override]
+        return "\n".join(e.format() for e in getattr(self, "errors", [])) or super().format()
 
 
 class ProviderError(StoryrenderError):

@@ -34,6 +34,8 @@ class LocalProvider(Provider):
     description = "offline animatic (previz, not AI imagery): no key, no network, deterministic"
     offline = True
     concurrency = 2
+    #: keyframes and segments carry the beat number and time code, so those are in local node keys
+    position_hints = True
     models = (
         ModelInfo(
             name="animatic",

@@ -1,0 +1,1 @@
+"""Node identity (:mod:`.keys`) and the artifact store (:mod:`.store`)."""

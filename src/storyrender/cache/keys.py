@@ -1,0 +1,58 @@
+"""The one definition of a node's identity.
+
+A node's key is the sha256 of canonical JSON (sorted keys, no spaces, UTF-8) of::
+
+    {"v": KEY_VERSION, "kind": KIND, "params": {...}, "inputs": [input keys...]}
+
+``params`` hold everything that affects the node's output (provider name, model and its
+version, options, resolved prompt, seed, take, size, fps, seconds...) and nothing else: not
+the beat's position or id, not the output path, not a caption unless the node draws it.
+Changing this module changes every key: ``tests/test_keys_golden.py`` pins literal keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+__all__ = ["KEY_VERSION", "canonical_json", "node_key", "file_digest"]
+
+KEY_VERSION = 1
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, compact separators, UTF-8, no NaN."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def node_key(kind: str, params: Mapping[str, Any], inputs: Iterable[str] = ()) -> str:
+    """The content address of a node."""
+    doc = {"v": KEY_VERSION, "kind": kind, "params": params, "inputs": list(inputs)}
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+_digests: dict[tuple, str] = {}
+_lock = threading.Lock()
+
+
+def file_digest(path: Path | str) -> str:
+    """sha256 of a file's bytes (memoised per path, size and mtime within a process)."""
+    p = Path(path)
+    st = os.stat(p)
+    memo = (str(p), st.st_size, st.st_mtime_ns)
+    with _lock:
+        hit = _digests.get(memo)
+    if hit:
+        return hit
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    with _lock:
+        _digests[memo] = digest
+    return digest

@@ -1,0 +1,41 @@
+"""Shared CLI plumbing: error handling and exit codes.
+
+Exit status: 0 done, 1 a node failed (everything that finished stays cached), 2 bad input
+(storyboard, options, missing key, budget), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from ..errors import BoardError, MissingKeyError, StoryrenderError
+
+__all__ = ["handle_errors", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def handle_errors(fn):
+    """Turn storyrender errors into a clear message on stderr and the documented exit status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BoardError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except MissingKeyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except StoryrenderError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper

@@ -1,0 +1,49 @@
+"""``storyrender``: the command group. Commands live in their own modules, loaded lazily."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .. import __version__
+
+__all__ = ["cli", "main"]
+
+#: command name -> "module:function" (imported only when the command runs, so --help is fast)
+COMMANDS = {
+    "build": "storyrender.cli.build_cmd:build",
+    "plan": "storyrender.cli.plan_cmd:plan",
+    "validate": "storyrender.cli.validate_cmd:validate",
+    "providers": "storyrender.cli.providers_cmd:providers",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storyrender")
+def cli():
+    """Render storyboards (YAML) into videos, re-rendering only what changed.
+
+    \b
+    Start:    storyrender build storyboards/example.yaml
+    Preview:  storyrender plan board.yaml      (what will render, why, and its cost)
+    Offline:  storyrender build --offline board.yaml   (everything on the local animatic provider)
+
+    Exit status: 0 done, 1 a node failed (finished work stays cached), 2 bad input, 130 interrupted.
+    """
+
+
+def main() -> None:
+    cli(prog_name="storyrender")

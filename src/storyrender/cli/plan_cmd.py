@@ -1,0 +1,56 @@
+"""``storyrender plan``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .common import handle_errors
+
+__all__ = ["plan"]
+
+
+@click.command()
+@click.argument("board", type=click.Path(dir_okay=True))
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache directory.")
+@click.option("--offline", is_flag=True, help="Plan as if every job ran on the local provider.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_all", is_flag=True, help="List cached nodes too.")
+@handle_errors
+def plan(board, cache_dir, offline, as_json, show_all):
+    """Show what a build would render and why, with estimated cost and time. Calls no provider."""
+    from ..api import open_store, plan as make_plan, prepare
+
+    p = prepare(board, offline=offline)
+    with open_store(p.board, cache_dir) as store:
+        rows, _ = make_plan(p, store)
+    todo = [r for r in rows if r.status == "render"]
+    total_cost = sum(r.estimate_usd for r in todo)
+    total_time = sum(r.estimate_seconds for r in todo)
+    if as_json:
+        doc = {
+            "board": p.board.display,
+            "beats": [{"index": b.index, "id": b.id, "seconds": b.seconds,
+                       "estimate_usd": round(sum(r.estimate_usd for r in todo if r.beat == b.index), 6),
+                       "render": [r.role for r in todo if r.beat == b.index]} for b in p.board.beats],
+            "nodes": [{k: v for k, v in r.as_dict().items()} for r in rows],
+            "totals": {"nodes": len(rows), "render": len(todo), "cached": len([r for r in rows if r.status == "cached"]),
+                       "provider_calls": len([r for r in todo if r.provider]),
+                       "estimate_usd": round(total_cost, 6), "estimate_seconds": round(total_time, 1)},
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(f"{p.board.display}: {len(p.board.beats)} beats, {p.board.total_seconds:g} s, "
+               f"{p.board.output.size} @ {p.board.output.fps} fps")
+    shown = rows if show_all else [r for r in rows if r.status == "render"]
+    if not shown:
+        click.echo("nothing to render: everything is cached")
+    for r in shown:
+        who = f"{r.provider}/{r.model}" if r.provider else "ffmpeg"
+        cost = f"${r.estimate_usd:.3f}" if r.estimate_usd else "-"
+        mark = "render" if r.status == "render" else r.status
+        click.echo(f"  {mark:<10} {r.label:<22} {who:<36} {cost:>8}  {r.reason}")
+    cached = len([r for r in rows if r.status != "render"])
+    click.echo(f"total: {len(todo)} to render ({len([r for r in todo if r.provider])} provider calls), "
+               f"{cached} cached or not needed, estimated ${total_cost:.2f}, ~{total_time:.0f} s")

@@ -1,0 +1,215 @@
+"""How each kind of node is made: provider jobs and the local operations of the stitch.
+
+:func:`make` takes a node and the paths of its inputs' artifacts, writes the node's artifact
+into a temp file and returns an :class:`Outcome`; the runner verifies it and puts it in the store.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import ArtifactError, StoryrenderError
+from ..graph.nodes import Node
+from ..media.probe import image_size, probe
+from ..providers.base import (
+    ImageRequest,
+    Job,
+    KeyframeRequest,
+    Provider,
+    RunContext,
+    SpeechRequest,
+    VideoRequest,
+)
+
+__all__ = ["Outcome", "make", "SUFFIX", "verify"]
+
+#: the artifact suffix of each node kind (provider kinds may differ by job: see ``_suffix``)
+SUFFIX = {"file": ".png", "image": ".png", "keyframe": ".png", "lastframe": ".png", "segment": ".mp4",
+          "speech": ".wav", "piece": ".mp4", "audio": ".m4a", "final": ".mp4"}
+
+
+@dataclass
+class Outcome:
+    """A made artifact, before it is stored."""
+
+    path: Path
+    cost: float | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def suffix_for(node: Node) -> str:
+    if node.kind == "export":
+        return "." + node.params["format"]
+    return SUFFIX[node.kind]
+
+
+def make(node: Node, inputs: list[Path], tmp: Path, *, providers: Mapping[str, Provider],
+         log: Callable[[str], None], cancelled: Callable[[], bool]) -> Outcome:
+    """Make *node*'s artifact at a path under *tmp* (a private temp folder)."""
+    out = tmp / f"out{suffix_for(node)}"
+    kind = node.kind
+    if kind in ("image", "keyframe", "segment", "speech"):
+        return _provider_job(node, inputs, out, providers, log, cancelled)
+    if kind == "file":
+        shutil.copyfile(node.extra["path"], out)
+        return Outcome(out)
+    if kind == "lastframe":
+        from PIL import Image
+
+        from ..media.probe import read_frames
+
+        last = None
+        for last in read_frames(inputs[0]):
+            pass
+        if last is None:
+            raise ArtifactError("segment has no frames")
+        Image.fromarray(last).save(out, format="PNG")
+        return Outcome(out)
+    if kind == "piece":
+        return _piece(node, inputs, out, tmp)
+    if kind == "audio":
+        return _audio(node, inputs, out, tmp, log)
+    if kind == "final":
+        return _final(node, inputs, out, tmp)
+    if kind == "export":
+        return _export(node, inputs, out)
+    raise StoryrenderError(f"unknown node kind {kind!r}")
+
+
+def _provider_job(node: Node, inputs: list[Path], out: Path, providers: Mapping[str, Provider],
+                  log: Callable[[str], None], cancelled: Callable[[], bool]) -> Outcome:
+    p = node.params
+    provider = providers[node.provider]
+    job = Job(p["job"])
+    ident = p["provider"]
+    ctx = RunContext(out, log=log, cancelled=cancelled, work_dir=out.parent)
+    hints = dict(node.extra.get("hints") or {})
+    refs = tuple(Path(r) for r in node.extra.get("references") or ())
+    if job is Job.SPEECH:
+        req: Any = SpeechRequest(model=ident["model"], text=p["text"], seed=p["seed"], voice=p.get("voice", ""),
+                                 options=ident["options"])
+    else:
+        w, h = p["size"]
+        common = dict(model=ident["model"], prompt=p["prompt"], seed=p["seed"], width=w, height=h,
+                      options=ident["options"], negative_prompt=p.get("negative_prompt", ""),
+                      references=refs, hints=hints)
+        if job is Job.TEXT_TO_IMAGE:
+            req = ImageRequest(**common)
+        elif job is Job.NEXT_KEYFRAME:
+            req = KeyframeRequest(**common, previous=inputs[0], seconds=p["seconds"])
+        else:
+            req = VideoRequest(**common, first=inputs[0], last=inputs[1] if len(inputs) > 1 else None,
+                               seconds=p["seconds"], fps=p["fps"])
+    result = provider.run(job, req, ctx)
+    path = Path(result.path)
+    if path != out:
+        shutil.move(str(path), out)
+    return Outcome(out, cost=result.cost_usd, info=dict(result.info))
+
+
+def verify(node: Node, path: Path) -> dict[str, Any]:
+    """Check a made artifact decodes and has the expected shape; return facts for its record.
+
+    :raises ArtifactError: for a corrupt, truncated or wrong-sized artifact (never stored).
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        raise ArtifactError(f"{node.label}: empty artifact")
+    suffix = path.suffix
+    if suffix == ".png":
+        w, h = image_size(path)
+        return {"width": w, "height": h}
+    if suffix in (".mp4", ".webm"):
+        info = probe(path)
+        if info.frames < 1:
+            raise ArtifactError(f"{node.label}: the video has no frames")
+        if node.kind == "segment":
+            seconds = float(node.params["seconds"])
+            if info.duration < 0.25 * seconds:
+                raise ArtifactError(f"{node.label}: the video lasts {info.duration:.2f} s, expected about {seconds:g} s")
+        return {k: v for k, v in info.as_dict().items()}
+    if suffix in (".wav", ".m4a"):
+        return _audio_facts(path)
+    return {}
+
+
+def _audio_facts(path: Path) -> dict[str, Any]:
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            a = next(s for s in c.streams if s.type == "audio")
+            dur = float(a.duration * a.time_base) if a.duration is not None else (c.duration or 0) / 1e6
+            return {"audio_duration": dur, "audio_rate": a.rate}
+    except Exception as exc:
+        raise ArtifactError(f"{path.name}: not a readable audio file ({exc.__class__.__name__})") from None
+
+
+# ---- stitch operations ------------------------------------------------------------------------------------------
+
+
+def _settings(node: Node):
+    from ..stitch import EncodeSettings
+
+    e = node.params["encode"]
+    return EncodeSettings(e["width"], e["height"], e["fps"], quality=e["quality"], fit=e["fit"])
+
+
+def _piece(node: Node, inputs: list[Path], out: Path, tmp: Path) -> Outcome:
+    from ..stitch import Overlay, PieceSpec, encode_piece
+
+    spec = node.extra["spec"]
+    piece = PieceSpec(spec["kind"], tuple(spec["beats"]), spec["start"], spec["end"], spec["transition"],
+                      spec["frames"], spec["out_start"], tuple(spec["beat_frames"]))
+    overlays = [Overlay(o["text"], o["start"], o["end"]) for o in node.params["overlays"]]
+    encode_piece(piece, [(p, probe(p)) for p in inputs], out, _settings(node), overlays=overlays)
+    return Outcome(out)
+
+
+def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from ..stitch import Transition
+    from ..stitch.audio import MusicBed, render_audio
+
+    p = node.params
+    n_beats = len(p["beat_frames"])
+    segments = inputs[:n_beats]
+    speech_iter = iter(inputs[n_beats:])
+    voices = [next(speech_iter) if has else None for has in p["voice"]]
+    music = None
+    if p["music"]:
+        m = p["music"]
+        music = MusicBed(node.extra["music_path"], m["volume"], m["fade_in"], m["fade_out"])
+    result = render_audio(
+        [(s, probe(s)) for s in segments], p["beat_frames"], [Transition(n, f) for n, f in p["transitions"]],
+        p["fps"], out, voices=voices, music=music, loudness=True,
+    )
+    for w in result.warnings:
+        log(w)
+    return Outcome(out, info={"warnings": list(result.warnings), "has_sound": result.has_sound})
+
+
+def _final(node: Node, inputs: list[Path], out: Path, tmp: Path) -> Outcome:
+    from ..stitch import Cue, concat_pieces, write_srt
+
+    pieces, audio = inputs[:-1], inputs[-1]
+    subs = None
+    if node.params["soft_subtitles"]:
+        subs = write_srt([Cue(c["start"], c["end"], c["text"]) for c in node.params["soft_subtitles"]],
+                         tmp / "soft.srt")
+    concat_pieces(pieces, out, audio=audio, subtitles=subs)
+    return Outcome(out)
+
+
+def _export(node: Node, inputs: list[Path], out: Path) -> Outcome:
+    from ..stitch import export_gif, export_webm
+
+    fmt = node.params["format"]
+    if fmt == "webm":
+        export_webm(inputs[0], out)
+    elif fmt == "gif":
+        export_gif(inputs[0], out)
+    else:
+        raise StoryrenderError(f"unknown export format {fmt!r}")
+    return Outcome(out)

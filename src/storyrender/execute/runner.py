@@ -1,0 +1,359 @@
+"""Run a build: decide what to make, make it through an executor, record, publish.
+
+The runner never prints: everything a user sees goes through an :class:`Events` object (a
+reporter). It holds the retry policy (capped exponential backoff with jitter, honouring a
+provider's Retry-After), the budget guard, and the publishing of the final files.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
+
+from ..cache.store import Store
+from ..errors import ArtifactError, ProviderError, StoryrenderError, TransientError, redact
+from ..graph.nodes import PROVIDER_KINDS, Graph, Node
+from ..providers.base import Provider
+from . import ops
+from .scheduler import Executor, Task, TaskResult, ThreadExecutor
+
+__all__ = ["publish", "Events", "NullEvents", "NodeReport", "BuildReport", "RetryPolicy", "Plan", "plan_nodes", "run_build",
+           "BudgetExceeded"]
+
+
+class Events(Protocol):
+    """What a reporter is told. Every method may be called from worker threads."""
+
+    def build_started(self, graph: Graph, plan: "Plan") -> None: ...
+    def node_started(self, node: Node) -> None: ...
+    def node_log(self, node: Node, message: str) -> None: ...
+    def node_finished(self, node: Node, report: "NodeReport") -> None: ...
+    def build_finished(self, report: "BuildReport") -> None: ...
+
+
+class NullEvents:
+    """Events that go nowhere (library use, tests)."""
+
+    def build_started(self, graph, plan): pass
+    def node_started(self, node): pass
+    def node_log(self, node, message): pass
+    def node_finished(self, node, report): pass
+    def build_finished(self, report): pass
+
+
+class BudgetExceeded(StoryrenderError):
+    """Starting this node would take the spend over ``--budget``."""
+
+
+@dataclass
+class NodeReport:
+    """One node's line in the manifest."""
+
+    key: str
+    role: str
+    label: str
+    kind: str
+    beat: int | None
+    status: str  # cached | rendered | failed | skipped | not needed
+    provider: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    seed: int | None = None
+    take: int | None = None
+    seconds: float = 0.0
+    attempts: int = 0
+    cost_usd: float | None = None
+    cost_estimated_usd: float = 0.0
+    inputs: list[str] = field(default_factory=list)
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BuildReport:
+    """The outcome of a build (the manifest is written from it)."""
+
+    board: str
+    status: str  # ok | failed | interrupted
+    outputs: dict[str, str] = field(default_factory=dict)
+    nodes: list[NodeReport] = field(default_factory=list)
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[NodeReport]:
+        return [n for n in self.nodes if n.status == "failed"]
+
+    def totals(self) -> dict[str, Any]:
+        rendered = [n for n in self.nodes if n.status == "rendered"]
+        cached = [n for n in self.nodes if n.status == "cached"]
+        return {
+            "nodes": len(self.nodes),
+            "rendered": len(rendered),
+            "cached": len(cached),
+            "failed": len(self.failures),
+            "skipped": len([n for n in self.nodes if n.status == "skipped"]),
+            "provider_calls": len([n for n in rendered if n.kind in PROVIDER_KINDS]),
+            "cost_usd": round(sum(n.cost_usd or 0.0 for n in rendered), 6),
+            "cost_estimated_usd": round(sum(n.cost_estimated_usd for n in rendered), 6),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with full jitter; a provider's Retry-After wins when larger."""
+
+    attempts: int = 5
+    base: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        d = random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+        if retry_after is not None:
+            d = max(d, min(float(retry_after), self.cap * 5))
+        return d
+
+
+@dataclass
+class Plan:
+    """Which nodes must be made (``to_run``) and which are cached; the rest are not needed."""
+
+    cached: set[str]
+    to_run: list[str]
+
+    def estimate(self, graph: Graph) -> float:
+        return sum(graph[k].estimate for k in self.to_run)
+
+
+def plan_nodes(graph: Graph, store: Store, *, targets: list[str] | None = None) -> Plan:
+    """Walk back from the targets: stop at cached nodes, collect what is missing (make-like)."""
+    targets = list(graph.targets.values()) if targets is None else targets
+    cached: set[str] = set()
+    missing: set[str] = set()
+    stack = list(targets)
+    while stack:
+        k = stack.pop()
+        if k in cached or k in missing:
+            continue
+        if store.has(k):
+            cached.add(k)
+            continue
+        missing.add(k)
+        stack.extend(graph[k].inputs)
+    return Plan(cached, [k for k in graph.order if k in missing])
+
+
+def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, events: Any = None,
+              executor: Executor | None = None, limits: Mapping[str, int] | None = None,
+              retry: RetryPolicy = RetryPolicy(), budget: float | None = None,
+              targets: list[str] | None = None, board_name: str = "") -> tuple[BuildReport, Plan]:
+    """Make every missing node needed for *targets* (default: the graph's targets)."""
+    events = events or NullEvents()
+    executor = executor or ThreadExecutor()
+    started = time.monotonic()
+    plan = plan_nodes(graph, store, targets=targets)
+    events.build_started(graph, plan)
+    reports: dict[str, NodeReport] = {}
+    spend = _Spend(budget)
+
+    def base_report(node: Node, status: str) -> NodeReport:
+        p = node.params
+        ident = p.get("provider") or {}
+        return NodeReport(key=node.key, role=node.role, label=node.label, kind=node.kind, beat=node.beat,
+                          status=status, provider=ident.get("name"), model=ident.get("model"),
+                          prompt=p.get("prompt") or p.get("text"), seed=p.get("seed"), take=p.get("take"),
+                          cost_estimated_usd=node.estimate, inputs=list(node.inputs))
+
+    def work(key: str) -> NodeReport:
+        node = graph[key]
+        events.node_started(node)
+        t0 = time.monotonic()
+        rep = base_report(node, "rendered")
+        with store.lock(key):
+            rec = store.get(key)
+            if rec is not None:  # another build made it while we waited
+                rep.status = "cached"
+                rep.cost_usd = rec.cost
+                return rep
+            inputs = []
+            for i in node.inputs:
+                path = store.path(i)
+                if path is None:
+                    raise ArtifactError(f"{node.label}: input {i[:12]} vanished from the cache")
+                inputs.append(path)
+            spend.reserve(node)
+            attempt = 0
+            try:
+                while True:
+                    attempt += 1
+                    with store.tmp_dir() as tmp:
+                        try:
+                            out = ops.make(node, inputs, tmp, providers=providers,
+                                           log=lambda m: events.node_log(node, redact(m)),
+                                           cancelled=lambda: getattr(executor, "cancelled", False))
+                            meta = ops.verify(node, out.path)
+                        except (TransientError, ArtifactError) as exc:
+                            retryable = isinstance(exc, TransientError) or node.kind in PROVIDER_KINDS
+                            if not retryable or attempt >= retry.attempts or getattr(executor, "cancelled", False):
+                                raise
+                            delay = retry.delay(attempt, getattr(exc, "retry_after", None))
+                            events.node_log(node, f"{exc} — retrying in {delay:.1f} s (attempt {attempt + 1})")
+                            time.sleep(delay)
+                            continue
+                        cost = out.cost if out.cost is not None else (node.estimate or None)
+                        paid = bool(node.kind in PROVIDER_KINDS and node.estimate > 0) or bool(out.cost)
+                        record_meta = {"info": _safe(out.info), "label": node.label, "role": node.role,
+                                       "provider": rep.provider, "model": rep.model, "media": meta,
+                                       "cost_estimated": out.cost is None}
+                        store.put(key, out.path, kind=node.kind, paid=paid, cost=cost, meta=record_meta)
+                        break
+            finally:
+                spend.settle(node)
+        rep.attempts = attempt
+        rep.seconds = time.monotonic() - t0
+        rep.cost_usd = out.cost if out.cost is not None else (node.estimate or 0.0)
+        rep.info = _safe(out.info)
+        return rep
+
+    tasks = {}
+    for k in plan.to_run:
+        node = graph[k]
+        tasks[k] = Task(k, tuple(node.inputs), group=node.provider if node.kind in PROVIDER_KINDS else "ffmpeg",
+                        weight=10.0 if node.kind in PROVIDER_KINDS else 1.0)
+    all_limits = {"ffmpeg": max(1, os.cpu_count() or 1)}
+    all_limits.update(limits or {})
+
+    def on_skip(res: TaskResult) -> None:
+        node = graph[res.key]
+        r = base_report(node, "skipped")
+        r.error = res.reason
+        reports[res.key] = r
+        events.node_finished(node, r)
+
+    def tracked(key: str) -> NodeReport:
+        try:
+            r = work(key)
+        except BaseException as exc:
+            node = graph[key]
+            r = base_report(node, "failed")
+            r.error = _describe(exc)
+            reports[key] = r
+            events.node_finished(node, r)
+            raise
+        reports[key] = r
+        events.node_finished(graph[key], r)
+        return r
+
+    for k in plan.cached:
+        node = graph[k]
+        rec = store.get(k)
+        r = base_report(node, "cached")
+        r.cost_usd = rec.cost if rec else None
+        reports[k] = r
+        events.node_finished(node, r)
+
+    interrupted = _run_interruptibly(executor, tasks, tracked, all_limits, on_skip)
+
+    # Nodes neither cached-and-needed nor run: listed for the manifest as cached when the store has them.
+    for node in graph:
+        if node.key not in reports:
+            r = base_report(node, "not needed")
+            reports[node.key] = r
+    ordered = [reports[k] for k in graph.order]
+    failed = any(r.status == "failed" for r in ordered)
+    status = "interrupted" if interrupted else ("failed" if failed else "ok")
+    report = BuildReport(board=board_name, status=status, nodes=ordered, seconds=time.monotonic() - started)
+    return report, plan
+
+
+def _run_interruptibly(executor: Executor, tasks, work, limits, on_skip) -> bool:
+    """Run the executor in a thread so Ctrl-C in the main thread can stop it cleanly."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["results"] = executor.run(tasks, work, limits=limits, on_skip=on_skip)
+        except BaseException as exc:  # pragma: no cover - executor bugs surface in the main thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="storyrender-executor", daemon=True)
+    t.start()
+    interrupted = False
+    while t.is_alive():
+        try:
+            t.join(0.2)
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+            executor.cancel()
+    if "error" in box:
+        raise box["error"]
+    return interrupted
+
+
+class _Spend:
+    """Budget guard: a paid node may start only if spent + reserved + its estimate fits."""
+
+    def __init__(self, budget: float | None) -> None:
+        self.budget = budget
+        self.reserved = 0.0
+        self.lock = threading.Lock()
+
+    def reserve(self, node: Node) -> None:
+        if self.budget is None or node.estimate <= 0:
+            return
+        with self.lock:
+            if self.reserved + node.estimate > self.budget + 1e-9:
+                raise BudgetExceeded(
+                    f"{node.label}: starting it (${node.estimate:.3f}) would take the spend over the budget "
+                    f"of ${self.budget:.2f} (${self.reserved:.3f} already committed)")
+            self.reserved += node.estimate
+
+    def settle(self, node: Node) -> None:
+        # Reservations are kept: a started paid call counts against the budget whether or not it succeeded.
+        return
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, StoryrenderError):
+        return redact(str(exc))
+    return redact(f"{exc.__class__.__name__}: {exc}")
+
+
+def _safe(info: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe, key-free copy of provider info."""
+    out = {}
+    for k, v in (info or {}).items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            out[str(k)] = redact(v) if isinstance(v, str) else v
+        elif isinstance(v, (list, tuple, dict)):
+            try:
+                import json
+
+                out[str(k)] = json.loads(redact(json.dumps(v, default=str)))
+            except Exception:
+                pass
+    return out
+
+
+def publish(src: Path, dest: Path) -> None:
+    """Copy the artifact *src* to *dest* atomically (a copy, so editing the output never touches the cache)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,197 @@
+"""Board + provider choices -> render graph.
+
+keyframes mode, N beats: keyframe 0 (text-to-image from beat 1, or beat 1's pinned
+``start_image``), keyframe k (next-keyframe from keyframe k-1 and beat k, or beat k's pinned
+``end_image``), segment k from beat k's start and end keyframes. A beat's start is its pinned
+``start_image`` if any, else the previous beat's end. extend mode: segment 1 starts from
+keyframe 0; segment k starts from the last frame of segment k-1.
+
+The stitch: one ``piece`` node per body and junction (see :mod:`storyrender.stitch.timeline`),
+one ``audio`` node for the whole track, one ``final`` node joining them, and an ``export``
+node per extra format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..cache.keys import file_digest
+from ..providers.base import Job
+from ..providers.resolve import Choice, Resolution
+from ..spec.model import Beat, Board
+from ..stitch import timeline
+from .nodes import Graph, Node
+
+__all__ = ["build_graph", "resolved_prompt", "STITCH_VERSION"]
+
+#: bump when the stitch's output changes for the same inputs (part of stitch node keys)
+STITCH_VERSION = 1
+
+
+def resolved_prompt(board: Board, beat: Beat) -> str:
+    """The beat's prompt with its characters' descriptions and the board's style."""
+    parts = [beat.prompt.strip()]
+    for name in beat.characters:
+        ch = board.characters.get(name)
+        if ch:
+            parts.append(f"{name}: {ch.description.strip()}")
+    if board.style.strip():
+        parts.append(board.style.strip())
+    return ". ".join(p.rstrip(".") for p in parts if p)
+
+
+def _timecode(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+def build_graph(board: Board, resolution: Resolution) -> Graph:
+    """Build the render graph of *board* (pure: reads only pinned files, to hash them)."""
+    g = Graph()
+    w, h, fps = board.output.width, board.output.height, board.output.fps
+    size = [w, h]
+
+    def refs(beat: Beat) -> list[str]:
+        out = []
+        for name in beat.characters:
+            ch = board.characters.get(name)
+            if ch and ch.image:
+                out.append(file_digest(ch.image))
+        return out
+
+    def ref_paths(beat: Beat) -> list[str]:
+        return [str(board.characters[n].image) for n in beat.characters
+                if n in board.characters and board.characters[n].image]
+
+    def provider_node(kind: str, role: str, beat: Beat, choice: Choice, params: dict, inputs: tuple,
+                      label: str, hints: dict, seconds: float | None = None) -> str:
+        p = {"job": choice.job.value, "provider": choice.identity(), **params}
+        if getattr(choice.provider, "position_hints", False):
+            # Providers that draw the beat number / time code into their output (the local
+            # previz) depend on them, so they are part of their keys; cloud providers' are not.
+            p["hints"] = hints
+        return g.add(Node(kind, p, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
+                          estimate=choice.estimate(seconds), extra={"hints": hints, "references": ref_paths(beat)}))
+
+    def pinned(path, role: str, beat: Beat, label: str) -> str:
+        return g.add(Node("file", {"sha256": file_digest(path), "suffix": ".png"}, (), role=role, beat=beat.index,
+                          label=label, extra={"path": str(path)}))
+
+    t = 0.0
+    ends: list[str] = []  # end keyframe key of each beat (keyframes mode)
+    segments: list[str] = []
+    prev_end: str | None = None
+    for beat in board.beats:
+        prompt = resolved_prompt(board, beat)
+        common = {"prompt": prompt, "negative_prompt": beat.negative_prompt, "seed": beat.seed,
+                  "size": size, "references": refs(beat)}
+        # ---- the beat's start
+        if beat.start_image is not None:
+            start = pinned(beat.start_image, f"start:{beat.id}", beat, f"beat {beat.index} start (pinned)")
+        elif beat.index == 1:
+            ch = resolution.get("image", beat)
+            start = provider_node("image", "keyframe:0", beat, ch, common, (), "keyframe 0",
+                                  {"label": f"beat 1 · start", "timecode": _timecode(0), "camera": beat.camera})
+        elif board.mode == "extend":
+            start = g.add(Node("lastframe", {"suffix": ".png"}, (segments[-1],), role=f"lastframe:{beat.id}",
+                               beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
+        else:
+            start = prev_end
+        # ---- the beat's end and its segment
+        hints = {"label": f"beat {beat.index}", "timecode": _timecode(t + beat.seconds), "camera": beat.camera}
+        vch = resolution.get("video", beat)
+        seg_params = {**common, "seconds": beat.seconds, "fps": fps, "take": beat.take, "camera": beat.camera or ""}
+        if board.mode == "keyframes":
+            if beat.end_image is not None:
+                end = pinned(beat.end_image, f"keyframe:{beat.id}", beat, f"keyframe {beat.index} (pinned)")
+            else:
+                kch = resolution.get("keyframe", beat)
+                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch,
+                                    {**common, "seconds": beat.seconds, "camera": beat.camera or ""}, (start,),
+                                    f"keyframe {beat.index}", hints)
+            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_params, (start, end),
+                                f"segment {beat.index}", hints, seconds=beat.seconds)
+            ends.append(end)
+            prev_end = end
+        else:
+            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_params, (start,),
+                                f"segment {beat.index}", hints, seconds=beat.seconds)
+        segments.append(seg)
+        t += beat.seconds - (beat.transition.seconds if beat.transition else 0.0)
+
+    _add_stitch(g, board, resolution, segments)
+    return g
+
+
+def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[str]) -> None:
+    out = board.output
+    fps = out.fps
+    n = [timeline.frames_for_seconds(b.seconds, fps) for b in board.beats]
+    trans = [timeline.Transition.of(b.transition.name, b.transition.seconds, fps) for b in board.beats[1:]]
+    pieces = timeline.plan_pieces(n, trans)
+    times = timeline.cue_times(n, trans, fps)
+    encode = {"width": out.width, "height": out.height, "fps": fps, "quality": out.quality, "fit": out.fit,
+              "stitch": STITCH_VERSION}
+    cues = []
+    for beat, bt in zip(board.beats, times):
+        text = beat.caption_text(board.captions)
+        if text:
+            cues.append({"beat": beat.index, "start": bt.start, "end": bt.end,
+                         "start_frame": bt.start_frame, "end_frame": bt.end_frame, "text": text})
+    piece_keys = []
+    for i, piece in enumerate(pieces):
+        overlays = []
+        if board.captions.burn:
+            for cue in cues:
+                a = max(cue["start_frame"], piece.out_start)
+                b = min(cue["end_frame"], piece.out_end)
+                if a < b:
+                    overlays.append({"text": cue["text"], "start": a - piece.out_start, "end": b - piece.out_start})
+        params = {"piece": piece.key(), "encode": encode, "overlays": overlays}
+        inputs = tuple(segments[k] for k in piece.beats)
+        beat = board.beats[piece.beats[0]]
+        role = f"{piece.kind}:{beat.id}" + (f">{board.beats[piece.beats[1]].id}" if piece.kind == "junction" else "")
+        piece_keys.append(g.add(Node("piece", params, inputs, role=role, beat=beat.index,
+                                     label=f"{piece.kind} {piece.beats[0] + 1}" +
+                                           (f"-{piece.beats[1] + 1}" if piece.kind == "junction" else ""),
+                                     extra={"spec": piece.as_dict()})))
+
+    # ---- audio: speech per beat, then one track for the whole video
+    voice_keys: list[str | None] = []
+    for beat in board.beats:
+        if beat.say:
+            ch = resolution.get("voice", beat)
+            params = {"job": Job.SPEECH.value, "provider": ch.identity(), "text": beat.say,
+                      "voice": board.audio.voice_name, "seed": beat.seed}
+            voice_keys.append(g.add(Node("speech", params, (), role=f"speech:{beat.id}", beat=beat.index,
+                                         label=f"voice {beat.index}", provider=ch.name, estimate=ch.estimate())))
+        else:
+            voice_keys.append(None)
+    music: dict[str, Any] | None = None
+    if board.audio.music:
+        m = board.audio.music
+        music = {"sha256": file_digest(m.path), "volume": m.volume, "fade_in": m.fade_in, "fade_out": m.fade_out}
+    audio_params = {
+        "beat_frames": n, "transitions": [[t.name, t.frames] for t in trans], "fps": fps,
+        "voice": [k is not None for k in voice_keys], "voice_volume": board.audio.voice_volume,
+        "music": music, "loudness": board.audio.loudness, "stitch": STITCH_VERSION,
+    }
+    audio_inputs = tuple(segments) + tuple(k for k in voice_keys if k)
+    audio = g.add(Node("audio", audio_params, audio_inputs, role="audio", label="audio track",
+                       extra={"music_path": str(board.audio.music.path) if board.audio.music else None}))
+
+    soft = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in cues] if board.captions.soft else []
+    final = g.add(Node("final", {"pieces": len(piece_keys), "soft_subtitles": soft, "stitch": STITCH_VERSION},
+                       tuple(piece_keys) + (audio,), role="final", label="final mp4"))
+    g.targets["mp4"] = final
+    for fmt in board.output.formats:
+        if fmt == "mp4":
+            continue
+        k = g.add(Node("export", {"format": fmt, "quality": out.quality, "soft_subtitles": soft,
+                                  "stitch": STITCH_VERSION}, (final,), role=f"export:{fmt}", label=f"{fmt} export"))
+        g.targets[fmt] = k
+    g.info.update({
+        "beat_frames": n, "fps": fps, "cues": cues,
+        "beat_times": [bt.as_dict() for bt in times], "pieces": [p.as_dict() for p in pieces],
+        "segments": segments,
+    })

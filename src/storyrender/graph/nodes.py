@@ -1,0 +1,83 @@
+"""Graph nodes: what to make (kind, params, inputs) and, apart from that, how to report it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from ..cache.keys import node_key
+
+__all__ = ["Node", "Graph", "PROVIDER_KINDS"]
+
+#: node kinds whose work is done by a provider (the rest are local operations)
+PROVIDER_KINDS = frozenset({"image", "keyframe", "segment", "speech"})
+
+
+@dataclass(frozen=True)
+class Node:
+    """One artifact to make.
+
+    ``key`` is derived from ``kind``, ``params`` and ``inputs`` only (see
+    :mod:`storyrender.cache.keys`). ``role``, ``beat``, ``label``, ``provider``, ``estimate``
+    and ``extra`` describe the node for scheduling and reports and never reach the key.
+    """
+
+    kind: str
+    params: Mapping[str, Any]
+    inputs: tuple[str, ...]
+    role: str
+    beat: int | None = None
+    label: str = ""
+    provider: str | None = None
+    estimate: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", node_key(self.kind, self.params, self.inputs))
+
+    @property
+    def paid(self) -> bool:
+        return self.estimate > 0
+
+    @property
+    def short(self) -> str:
+        return self.key[:12]
+
+
+@dataclass
+class Graph:
+    """Nodes by key, in a dependency order, plus the targets a build must produce."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    targets: dict[str, str] = field(default_factory=dict)  # name ("final", "webm", "gif") -> key
+    info: dict[str, Any] = field(default_factory=dict)  # timeline, cues, settings for publishing
+
+    def add(self, node: Node) -> str:
+        if node.key not in self.nodes:
+            for k in node.inputs:
+                if k not in self.nodes:
+                    raise ValueError(f"{node.role}: input {k[:12]} is not in the graph")
+            self.nodes[node.key] = node
+            self.order.append(node.key)
+        return node.key
+
+    def __getitem__(self, key: str) -> Node:
+        return self.nodes[key]
+
+    def __iter__(self) -> Iterator[Node]:
+        return (self.nodes[k] for k in self.order)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def by_role(self) -> dict[str, Node]:
+        return {n.role: n for n in self}
+
+    def dependents(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {k: [] for k in self.nodes}
+        for n in self:
+            for i in n.inputs:
+                out[i].append(n.key)
+        return out

@@ -1,0 +1,162 @@
+"""Resolve a board's provider references against the installed providers, before anything runs.
+
+Every (role, beat) gets a :class:`Choice`: provider, model, the job it must do, options and
+its identity for node keys. Unknown providers or models, a provider asked for a job it cannot
+do, and a model whose limits the board breaks (e.g. an 8 s-only video model for a 5 s beat)
+are :class:`~storyrender.errors.BoardError` pointing at the line that names the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..errors import BoardError, BoardErrors
+from ..plugins.manager import ProviderRegistry
+from ..spec.model import Beat, Board, ProviderRef
+from .base import Job, ModelInfo, Price, Provider
+
+__all__ = ["Choice", "Resolution", "resolve_board", "job_for"]
+
+
+def job_for(role: str, mode: str) -> Job:
+    """The job a role asks for in a given mode."""
+    return {
+        "image": Job.TEXT_TO_IMAGE,
+        "keyframe": Job.NEXT_KEYFRAME,
+        "video": Job.FIRST_FRAME_VIDEO if mode == "extend" else Job.FIRST_LAST_VIDEO,
+        "voice": Job.SPEECH,
+    }[role]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A resolved provider for one role of one beat."""
+
+    role: str
+    job: Job
+    provider: Provider = field(compare=False, repr=False)
+    name: str
+    model: ModelInfo
+    options: Mapping[str, Any]
+    concurrency: int
+    price: Price
+
+    def identity(self) -> dict:
+        """What of the provider goes into node keys: name, model, output version, options."""
+        return {
+            "name": self.name,
+            "model": self.model.name,
+            "version": f"{self.provider.version}.{self.model.version}",
+            "options": dict(self.options),
+        }
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.model.name}"
+
+    def estimate(self, seconds: float | None = None) -> float:
+        per_s = seconds if self.job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO) else None
+        return self.price.estimate(per_s)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Choices for the whole board: ``board_level[role]`` and ``per_beat[(role, beat index)]``."""
+
+    choices: Mapping[tuple[str, int], Choice]
+
+    def get(self, role: str, beat: Beat) -> Choice:
+        return self.choices[(role, beat.index)]
+
+    def providers(self) -> dict[str, Provider]:
+        return {c.name: c.provider for c in self.choices.values()}
+
+
+def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = False) -> Resolution:
+    """Resolve every role used by *board*; with *offline* every job goes to ``local``."""
+    errors: list[BoardError] = []
+    choices: dict[tuple[str, int], Choice] = {}
+    cache: dict[tuple, Choice | None] = {}
+    for beat in board.beats:
+        roles = []
+        if beat.index == 1 and beat.start_image is None:
+            roles.append("image")
+        if board.mode == "keyframes" and beat.end_image is None:
+            roles.append("keyframe")
+        roles.append("video")
+        if beat.say:
+            roles.append("voice")
+        for role in roles:
+            ref = board.provider_for(role, beat)
+            if offline:
+                ref = ProviderRef("local", None, MappingProxyType({}), None, ref.pointer)
+            job = job_for(role, board.mode)
+            memo = (role, ref.name, ref.model, tuple(sorted(map(str, ref.options.items()))), ref.concurrency)
+            if memo not in cache:
+                cache[memo] = _resolve_one(board, registry, role, job, ref, errors)
+            choice = cache[memo]
+            if choice is None:
+                continue
+            choices[(role, beat.index)] = choice
+            if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
+                problems = choice.provider.check(job, choice.model, seconds=beat.seconds,
+                                                 width=board.output.width, height=board.output.height,
+                                                 options=choice.options)
+                for problem in problems:
+                    ptr = f"/beats/{beat.index - 1}/seconds" if "s," in problem or " s" in problem else ref.pointer
+                    errors.append(board.error(f"beat {beat.index} ({beat.id}): {problem}", ptr))
+    # de-duplicate identical messages (same model problem on many beats)
+    seen, unique = set(), []
+    for e in errors:
+        if e.format() not in seen:
+            seen.add(e.format())
+            unique.append(e)
+    if unique:
+        raise BoardErrors(unique[:20]) if len(unique) > 1 else unique[0]
+    return Resolution(MappingProxyType(choices))
+
+
+def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, ref: ProviderRef,
+                 errors: list[BoardError]) -> Choice | None:
+    provider = registry.get(ref.name)
+    if provider is None:
+        installed = ", ".join(registry.names())
+        errors.append(board.error(
+            f"unknown provider {ref.name!r} for {role}", ref.pointer,
+            f"Installed providers: {installed}. Install a plugin (pip install storyrender-{ref.name}) "
+            f"or see `storyrender providers`."))
+        return None
+    model_name = ref.model or provider.default_model(job)
+    if model_name is None:
+        able = ", ".join(registry.doing(job)) or "none installed"
+        errors.append(board.error(
+            f"provider {ref.name!r} cannot do {job.value} (needed for {role})", ref.pointer,
+            f"Providers that can: {able}."))
+        return None
+    try:
+        model = provider.resolve_model(model_name)
+    except KeyError:
+        known = ", ".join(m.name for m in provider.models) or "none"
+        errors.append(board.error(f"provider {ref.name!r} has no model {model_name!r}", ref.pointer,
+                                  f"Its models: {known}."))
+        return None
+    except Exception as exc:  # a plugin's own validation of options/model strings
+        errors.append(board.error(f"{ref.label}: {exc}", ref.pointer))
+        return None
+    if job not in model.jobs:
+        able = [f"{p.name}" for p in registry if job in p.jobs]
+        does = ", ".join(j.value for j in sorted(model.jobs, key=lambda j: j.value)) or "nothing"
+        errors.append(board.error(
+            f"{ref.name}/{model.name} cannot do {job.value} (needed for {role}); it does: {does}", ref.pointer,
+            f"Choose a provider that can ({', '.join(able) or 'none installed'}); `storyrender providers` lists them."))
+        return None
+    price = model.price
+    override = board.prices.get(f"{ref.name}/{model.name}")
+    if override:
+        price = Price(per_image=override.get("per_image"), per_second=override.get("per_second"),
+                      per_call=override.get("per_call"), as_of="storyboard")
+    return Choice(role=role, job=job, provider=provider, name=provider.name, model=model,
+                  options=MappingProxyType(dict(ref.options)),
+                  concurrency=ref.concurrency or provider.concurrency, price=price)

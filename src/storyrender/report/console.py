@@ -1,0 +1,207 @@
+"""Reporters: all build output a person sees. The executor only calls these.
+
+:class:`LiveReporter` (a terminal) shows a live table of beats, like a build tool: each beat's
+keyframe, segment and stitch pieces as queued / rendering / cached / done / failed.
+:class:`LogReporter` (no terminal, CI) writes one plain line per event to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from ..graph.nodes import PROVIDER_KINDS, Graph, Node
+
+__all__ = ["LogReporter", "LiveReporter", "make_reporter", "QuietReporter"]
+
+_PREVIZ = "local renders an animatic (previz), not AI imagery"
+
+
+class QuietReporter:
+    """Says nothing (``--quiet`` and ``--json`` runs)."""
+
+    def build_started(self, graph, plan): pass
+    def node_started(self, node): pass
+    def node_log(self, node, message): pass
+    def node_finished(self, node, report): pass
+    def build_finished(self, report): pass
+
+
+class LogReporter:
+    """Plain log lines on *stream* (stderr by default)."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.verbose = verbose
+        self.t0 = time.monotonic()
+        self.lock = threading.Lock()
+        self.board = ""
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            self.stream.write(f"[{time.monotonic() - self.t0:7.1f}s] {text}\n")
+            self.stream.flush()
+
+    def build_started(self, graph: Graph, plan) -> None:
+        self.t0 = time.monotonic()
+        n_run = len(plan.to_run)
+        n_prov = sum(1 for k in plan.to_run if graph[k].kind in PROVIDER_KINDS)
+        if any((n.params.get("provider") or {}).get("name") == "local" for n in graph):
+            self._line(f"note: {_PREVIZ}")
+        cost = plan.estimate(graph)
+        money = f", estimated ${cost:.2f}" if cost else ""
+        self._line(f"{len(graph)} nodes: {len(plan.cached)} cached at the top, {n_run} to make "
+                   f"({n_prov} provider calls{money})")
+
+    def node_started(self, node: Node) -> None:
+        if self.verbose or node.kind in PROVIDER_KINDS:
+            self._line(f"start    {node.label}{_who(node)}")
+
+    def node_log(self, node: Node, message: str) -> None:
+        self._line(f"         {node.label}: {message}")
+
+    def node_finished(self, node: Node, report) -> None:
+        if report.status == "cached" and not self.verbose:
+            return
+        if report.status == "not needed":
+            return
+        extra = f" {report.seconds:.1f}s" if report.seconds else ""
+        if report.status == "failed":
+            self._line(f"FAILED   {node.label}{_who(node)}: {report.error}")
+        elif report.status == "skipped":
+            self._line(f"skipped  {node.label} ({report.error})")
+        else:
+            cost = f" ${report.cost_usd:.3f}" if report.cost_usd else ""
+            self._line(f"{report.status:<8} {node.label}{_who(node)}{extra}{cost}")
+
+    def build_finished(self, report) -> None:
+        t = report.totals()
+        self._line(f"{report.status}: {t['rendered']} made, {t['cached']} cached, {t['failed']} failed, "
+                   f"{t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, {t['seconds']:.1f}s")
+        for f in report.failures:
+            self._line(f"  failed: {f.label}: {f.error}")
+
+
+def _who(node: Node) -> str:
+    ident = node.params.get("provider")
+    return f" ({ident['name']}/{ident['model']})" if ident else ""
+
+
+class LiveReporter(LogReporter):
+    """A live table of beats on a terminal (rich), falling back to log lines for messages."""
+
+    STATES = {"queued": "[dim]queued[/]", "rendering": "[yellow]rendering[/]", "cached": "[cyan]cached[/]",
+              "rendered": "[green]done[/]", "failed": "[bold red]failed[/]", "skipped": "[magenta]skipped[/]",
+              "not needed": "[dim]cached[/]", "-": "[dim]-[/]"}
+
+    def __init__(self, console=None) -> None:
+        super().__init__(sys.stderr)
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        self.live = None
+        self.graph: Graph | None = None
+        self.state: dict[str, str] = {}
+        self.messages: list[str] = []
+
+    def build_started(self, graph: Graph, plan) -> None:
+        from rich.live import Live
+
+        self.t0 = time.monotonic()
+        self.graph = graph
+        to_run = set(plan.to_run)
+        self.state = {n.key: ("queued" if n.key in to_run else ("cached" if n.key in plan.cached else "not needed"))
+                      for n in graph}
+        if any((n.params.get("provider") or {}).get("name") == "local" for n in graph):
+            self.console.print(f"[dim]note: {_PREVIZ}[/]")
+        self.live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
+        self.live.start()
+
+    def _render(self):
+        from rich.table import Table
+
+        g = self.graph
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for col in ("beat", "id", "keyframe", "segment", "pieces"):
+            table.add_column(col)
+        beats: dict[int, dict[str, list[str]]] = {}
+        ids: dict[int, str] = {}
+        other: list[str] = []
+        for n in g:
+            st = self.state.get(n.key, "-")
+            if n.beat is None:
+                other.append(f"{n.label}: {self.STATES[st]}")
+                continue
+            row = beats.setdefault(n.beat, {"keyframe": [], "segment": [], "pieces": []})
+            col = "keyframe" if n.kind in ("image", "keyframe", "file", "lastframe") else (
+                "segment" if n.kind in ("segment", "speech") else "pieces")
+            row[col].append(st)
+            if n.kind == "segment":
+                ids[n.beat] = n.role.split(":", 1)[1]
+        rows = sorted(beats.items())
+        if len(rows) > 30:  # long boards: show the active region only
+            active = [b for b, r in rows if any(s in ("rendering", "failed") for c in r.values() for s in c)]
+            first = max(0, (active[0] if active else 1) - 5)
+            rows = rows[first:first + 30]
+        for b, r in rows:
+            table.add_row(str(b), ids.get(b, ""), *(self._cell(r[c]) for c in ("keyframe", "segment", "pieces")))
+        done = sum(1 for s in self.state.values() if s in ("rendered", "cached", "not needed", "failed", "skipped"))
+        footer = f"{done}/{len(self.state)} nodes · {time.monotonic() - self.t0:.1f}s   " + "  ".join(other)
+        from rich.console import Group
+        from rich.text import Text
+
+        return Group(table, Text.from_markup(footer), *[Text(m) for m in self.messages[-5:]])
+
+    def _cell(self, states: list[str]) -> str:
+        if not states:
+            return self.STATES["-"]
+        for s in ("failed", "rendering", "queued", "skipped", "rendered", "cached", "not needed"):
+            if s in states:
+                return self.STATES[s]
+        return self.STATES["-"]
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self._render())
+
+    def node_started(self, node: Node) -> None:
+        with self.lock:
+            self.state[node.key] = "rendering"
+            self._refresh()
+
+    def node_log(self, node: Node, message: str) -> None:
+        with self.lock:
+            self.messages.append(f"{node.label}: {message}")
+            self._refresh()
+
+    def node_finished(self, node: Node, report) -> None:
+        with self.lock:
+            self.state[node.key] = report.status
+            if report.status == "failed":
+                self.messages.append(f"FAILED {node.label}: {report.error}")
+            self._refresh()
+
+    def build_finished(self, report) -> None:
+        if self.live is not None:
+            self._refresh()
+            self.live.stop()
+            self.live = None
+        t = report.totals()
+        colour = "green" if report.status == "ok" else "red"
+        self.console.print(f"[{colour}]{report.status}[/]: {t['rendered']} made, {t['cached']} cached, "
+                           f"{t['failed']} failed, {t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, "
+                           f"{t['seconds']:.1f}s")
+        for f in report.failures:
+            self.console.print(f"  [red]failed[/]: {f.label}: {f.error}", markup=True, highlight=False)
+
+
+def make_reporter(*, quiet: bool = False, verbose: bool = False, stream: Any = None):
+    """A live table on a terminal, log lines otherwise, nothing when *quiet*."""
+    if quiet:
+        return QuietReporter()
+    s = stream or sys.stderr
+    if hasattr(s, "isatty") and s.isatty():
+        return LiveReporter()
+    return LogReporter(s, verbose=verbose)

@@ -1,0 +1,206 @@
+"""Templates: ``extends:`` and ``vars:``.
+
+A storyboard may start from another one (``extends: PATH-or-NAME``): its keys override the
+template's, mappings merge key by key, lists replace. Beats replace the template's beats
+unless the board says ``beats_merge: append`` (template beats first) or ``prepend``; a board
+that gives no ``beats`` keeps the template's. Templates may extend templates (up to
+:data:`MAX_DEPTH`), relative paths inside a template are relative to the template file.
+
+``${name}`` in any string is replaced by ``vars.name`` (the board's vars override the
+template's); ``$${`` writes a literal ``${``. A missing var is an error naming it and the
+place that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import BoardError, BoardErrors
+from ..resources import templates_dir
+from .yamlpos import Pos, load_yaml, pointer
+
+__all__ = ["compose", "template_dirs", "find_template", "list_templates", "MAX_DEPTH"]
+
+MAX_DEPTH = 8
+_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def template_dirs() -> list[Path]:
+    """Where template names are looked up: ``$STORYRENDER_TEMPLATES`` (``:``-separated),
+    ``~/.config/storyrender/templates``, then the library shipped with storyrender."""
+    dirs = []
+    env = os.environ.get("STORYRENDER_TEMPLATES")
+    if env:
+        dirs += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    dirs.append(Path("~/.config/storyrender/templates").expanduser())
+    dirs.append(templates_dir())
+    return dirs
+
+
+def list_templates() -> dict[str, Path]:
+    """Template name -> file, earlier directories winning."""
+    found: dict[str, Path] = {}
+    for d in template_dirs():
+        if d.is_dir():
+            for f in sorted(d.glob("*.yaml")):
+                found.setdefault(f.stem, f)
+    return found
+
+
+def find_template(ref: str, base: Path) -> Path | None:
+    """Resolve an ``extends:`` value: a path relative to *base*, else a library template name."""
+    candidate = (base / ref)
+    if candidate.is_file():
+        return candidate
+    name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    if "/" in name or "\\" in name:
+        return None
+    return list_templates().get(name)
+
+
+def compose(path: Path, *, display: str | None = None) -> tuple[dict, dict[str, Pos]]:
+    """Load *path*, apply ``extends`` and ``vars``; return the data and positions."""
+    data, pos = _load_chain(path, display or str(path), depth=0, seen=())
+    return _substitute(data, pos), pos
+
+
+def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict, dict[str, Pos]]:
+    data, pos = load_yaml(path, display=display)
+    if not isinstance(data, dict):
+        p = pos.get("", Pos(display, 1, 1))
+        raise BoardError("a storyboard must be a mapping of fields (version, beats, ...)",
+                         file=p.file, line=p.line, column=p.column)
+    ext = data.get("extends")
+    if ext is None:
+        return data, pos
+    p = pos.get("/extends", Pos(display, 1, 1))
+    if not isinstance(ext, str) or not ext:
+        raise BoardError("extends must be a template name or a path", file=p.file, line=p.line,
+                         column=p.column, pointer="/extends")
+    if depth >= MAX_DEPTH:
+        raise BoardError(f"templates extend each other more than {MAX_DEPTH} levels deep",
+                         file=p.file, line=p.line, column=p.column, pointer="/extends")
+    target = find_template(ext, path.parent)
+    if target is None:
+        names = ", ".join(sorted(list_templates())) or "none installed"
+        raise BoardError(f"template {ext!r} not found", file=p.file, line=p.line, column=p.column,
+                         pointer="/extends",
+                         hint=f"Give a path relative to this file or a template name ({names}); "
+                              f"`storyrender templates` lists them.")
+    key = str(target.resolve())
+    if key in seen:
+        raise BoardError(f"templates extend each other in a cycle through {ext!r}", file=p.file,
+                         line=p.line, column=p.column, pointer="/extends")
+    tdisplay = _display(target)
+    base, bpos = _load_chain(target, tdisplay, depth + 1, seen + (key,))
+    return _merge_board(base, bpos, data, pos)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _merge_board(base: dict, bpos: dict, over: dict, opos: dict) -> tuple[dict, dict]:
+    out_pos: dict[str, Pos] = {}
+    merged = _merge(base, bpos, "", over, opos, "", "", out_pos)
+    mode = over.get("beats_merge", "replace")
+    if "beats" in over and mode in ("append", "prepend") and isinstance(base.get("beats"), list) \
+            and isinstance(over.get("beats"), list):
+        first, fpos, second, spos = (base, bpos, over, opos) if mode == "append" else (over, opos, base, bpos)
+        for k in [k for k in out_pos if k == "/beats" or k.startswith("/beats/")]:
+            del out_pos[k]
+        n = len(first["beats"])
+        _copy(fpos, "/beats", out_pos, "/beats")
+        for i in range(len(second["beats"])):
+            _copy(spos, f"/beats/{i}", out_pos, f"/beats/{n + i}")
+        merged["beats"] = list(first["beats"]) + list(second["beats"])
+        out_pos["/beats"] = opos.get("/beats", bpos.get("/beats"))
+    merged.pop("extends", None)
+    merged.pop("beats_merge", None)
+    # vars: template's, overridden by the board's
+    if isinstance(base.get("vars"), dict) or isinstance(over.get("vars"), dict):
+        v = dict(base.get("vars") or {})
+        v.update(over.get("vars") or {})
+        merged["vars"] = v
+    return merged, out_pos
+
+
+def _copy(src: dict, sprefix: str, dst: dict, dprefix: str) -> None:
+    for k, v in src.items():
+        if k == sprefix or k.startswith(sprefix + "/"):
+            dst[dprefix + k[len(sprefix):]] = v
+
+
+def _merge(base: Any, bpos: dict, bptr: str, over: Any, opos: dict, optr: str, outptr: str,
+           out_pos: dict) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = {}
+        if outptr in opos or optr in opos:
+            out_pos[outptr] = opos.get(optr) or bpos.get(bptr)
+        elif bptr in bpos:
+            out_pos[outptr] = bpos[bptr]
+        for key in list(base) + [k for k in over if k not in base]:
+            seg = pointer([key])
+            if key in over and key in base and isinstance(base[key], dict) and isinstance(over[key], dict):
+                out[key] = _merge(base[key], bpos, bptr + seg, over[key], opos, optr + seg, outptr + seg, out_pos)
+            elif key in over:
+                out[key] = over[key]
+                _copy(opos, optr + seg, out_pos, outptr + seg)
+            else:
+                out[key] = base[key]
+                _copy(bpos, bptr + seg, out_pos, outptr + seg)
+        return out
+    _copy(opos, optr, out_pos, outptr)
+    return over
+
+
+def _substitute(data: dict, pos: dict[str, Pos]) -> dict:
+    vars_ = data.get("vars") or {}
+    if not isinstance(vars_, dict):
+        return data  # the schema reports the wrong type
+    errors: list[BoardError] = []
+
+    def sub(value: Any, ptr: str) -> Any:
+        if isinstance(value, str):
+            if "$" not in value:
+                return value
+
+            def repl(m: re.Match) -> str:
+                if m.group(0) == "$${":
+                    return "${"
+                name = m.group(1)
+                if not _NAME.match(name or ""):
+                    _err(f"${{{name}}} is not a valid variable reference", ptr,
+                         "Variable names are letters, digits and _; write $${ for a literal ${.")
+                    return m.group(0)
+                if name not in vars_:
+                    known = ", ".join(sorted(vars_)) or "none"
+                    _err(f"uses ${{{name}}} but no var {name!r} is set", ptr,
+                         f"Add `{name}: ...` under vars: (set vars: {known}).")
+                    return m.group(0)
+                v = vars_[name]
+                return str(v).lower() if isinstance(v, bool) else str(v)
+
+            return _VAR.sub(repl, value)
+        if isinstance(value, dict):
+            return {k: (v if (ptr == "" and k == "vars") else sub(v, ptr + pointer([k]))) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sub(v, f"{ptr}/{i}") for i, v in enumerate(value)]
+        return value
+
+    def _err(message: str, ptr: str, hint: str) -> None:
+        p = pos.get(ptr)
+        errors.append(BoardError(message, file=p.file if p else None, line=p.line if p else None,
+                                 column=p.column if p else None, pointer=ptr, hint=hint))
+
+    out = sub(data, "")
+    if errors:
+        raise BoardErrors(errors) if len(errors) > 1 else errors[0]
+    return out

@@ -1,0 +1,405 @@
+"""The validated, frozen storyboard model (what the graph is built from)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..errors import BoardError, BoardErrors
+from .yamlpos import Pos, pointer
+
+__all__ = [
+    "ProviderRef",
+    "Transition",
+    "Output",
+    "Character",
+    "Music",
+    "Audio",
+    "Captions",
+    "Beat",
+    "Board",
+    "ROLES",
+    "build_board",
+    "project_root",
+]
+
+#: provider roles a board can set, in the order they are used
+ROLES = ("image", "keyframe", "video", "voice")
+DEFAULT_TRANSITION_SECONDS = 0.5
+MAX_PIXELS = 7680 * 4320
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    """``NAME``, ``NAME/MODEL`` or ``{use: NAME/MODEL, options: {...}}`` as written."""
+
+    name: str
+    model: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    concurrency: int | None = None
+    pointer: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.model}" if self.model else self.name
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A join INTO a beat: ``cut`` (seconds 0) or an ffmpeg xfade name with its overlap."""
+
+    name: str
+    seconds: float = 0.0
+
+    @property
+    def is_cut(self) -> bool:
+        return self.name == "cut"
+
+
+@dataclass(frozen=True)
+class Output:
+    path: Path
+    width: int
+    height: int
+    fps: int
+    formats: tuple[str, ...]
+    quality: str
+    fit: str
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str
+    description: str
+    image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Music:
+    path: Path
+    volume: float = 1.0
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+
+
+@dataclass(frozen=True)
+class Audio:
+    music: Music | None = None
+    voice_volume: float = 1.0
+    voice_name: str = ""
+    loudness: float = -16.0
+
+
+@dataclass(frozen=True)
+class Captions:
+    burn: bool = False
+    files: tuple[str, ...] = ()
+    soft: bool = False
+    say: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return self.burn or bool(self.files) or self.soft
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One beat. ``index`` is 1-based; ``transition`` is the join INTO this beat (None for the first)."""
+
+    index: int
+    id: str
+    prompt: str
+    seconds: float
+    seed: int
+    take: int = 1
+    negative_prompt: str = ""
+    transition: Transition | None = None
+    caption: str | None = None
+    say: str | None = None
+    camera: str | None = None
+    start_image: Path | None = None
+    end_image: Path | None = None
+    characters: tuple[str, ...] = ()
+    providers: Mapping[str, ProviderRef] = field(default_factory=dict)
+
+    def caption_text(self, captions: Captions) -> str | None:
+        if self.caption:
+            return self.caption
+        if captions.say and self.say:
+            return self.say
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class Board:
+    """A storyboard after templates, vars and validation. Paths are absolute."""
+
+    source: Path
+    display: str
+    root: Path
+    title: str
+    style: str
+    negative_prompt: str
+    seed: int
+    seconds: float
+    mode: str
+    transition: Transition
+    output: Output
+    providers: Mapping[str, ProviderRef]
+    characters: Mapping[str, Character]
+    audio: Audio
+    captions: Captions
+    prices: Mapping[str, Mapping[str, float]]
+    beats: tuple[Beat, ...]
+    positions: Mapping[str, Pos] = field(default_factory=dict, repr=False)
+
+    def where(self, ptr: str) -> Pos | None:
+        """Position of the value at JSON pointer *ptr* (or its nearest written parent)."""
+        while True:
+            p = self.positions.get(ptr)
+            if p or not ptr:
+                return p
+            ptr = ptr.rsplit("/", 1)[0]
+
+    def error(self, message: str, ptr: str, hint: str | None = None) -> BoardError:
+        p = self.where(ptr)
+        return BoardError(message, file=p.file if p else self.display, line=p.line if p else None,
+                          column=p.column if p else None, pointer=ptr, hint=hint)
+
+    def provider_for(self, role: str, beat: Beat | None = None) -> ProviderRef:
+        if beat is not None and role in beat.providers:
+            return beat.providers[role]
+        return self.providers.get(role) or ProviderRef("local", pointer=f"/providers/{role}")
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(b.seconds for b in self.beats) - sum(b.transition.seconds for b in self.beats if b.transition)
+
+
+def project_root(start: Path) -> Path:
+    """The nearest ancestor holding ``.git`` (or ``$STORYRENDER_PROJECT_ROOT``), else *start*."""
+    env = os.environ.get("STORYRENDER_PROJECT_ROOT")
+    if env:
+        return Path(env).resolve()
+    start = start.resolve()
+    for d in (start, *start.parents):
+        if (d / ".git").exists():
+            return d
+    return start
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, data: dict, positions: Mapping[str, Pos], display: str, root: Path):
+        self.data = data
+        self.positions = positions
+        self.display = display
+        self.root = root
+        self.errors: list[BoardError] = []
+
+    def pos(self, ptr: str) -> Pos | None:
+        while True:
+            p = self.positions.get(ptr)
+            if p or not ptr:
+                return p
+            ptr = ptr.rsplit("/", 1)[0]
+
+    def fail(self, message: str, ptr: str, hint: str | None = None) -> None:
+        p = self.pos(ptr)
+        self.errors.append(BoardError(message, file=p.file if p else self.display, line=p.line if p else None,
+                                      column=p.column if p else None, pointer=ptr, hint=hint))
+
+    def path(self, value: str, ptr: str, *, must_exist: bool = True, kind: str = "file") -> Path | None:
+        """Resolve a path written at *ptr*, relative to the file that wrote it."""
+        p = self.pos(ptr)
+        base = Path(p.file).resolve().parent if p else self.root
+        if os.path.isabs(value) or value.startswith("~"):
+            self.fail(f"{value!r} is an absolute path", ptr,
+                      "Write paths relative to the storyboard file, inside the project.")
+            return None
+        full = (base / value).resolve()
+        allowed = [self.root, base]
+        if not any(full == a or a in full.parents for a in allowed):
+            self.fail(f"{value!r} points outside the project ({self.root})", ptr,
+                      "Keep the files the storyboard uses inside its project folder.")
+            return None
+        if must_exist:
+            if not full.exists():
+                self.fail(f"{kind} {value!r} does not exist", ptr,
+                          f"Create it or fix the path (looked for {full}).")
+                return None
+            if not full.is_file():
+                self.fail(f"{value!r} is a directory, not a {kind}", ptr, "Point at a file.")
+                return None
+        return full
+
+    def image(self, value: str, ptr: str) -> Path | None:
+        full = self.path(value, ptr, kind="image")
+        if full is None:
+            return None
+        from PIL import Image
+
+        try:
+            with Image.open(full) as im:
+                im.verify()
+        except Exception:
+            self.fail(f"{value!r} is not a readable image", ptr, "Use a PNG, JPEG or WebP file.")
+            return None
+        return full
+
+    def provider(self, value: Any, ptr: str) -> ProviderRef:
+        if isinstance(value, str):
+            name, _, model = value.partition("/")
+            return ProviderRef(name, model or None, MappingProxyType({}), None, ptr)
+        name, _, model = value["use"].partition("/")
+        return ProviderRef(name, model or None, MappingProxyType(dict(value.get("options") or {})),
+                           value.get("concurrency"), ptr)
+
+    def transition(self, value: Any, ptr: str) -> Transition:
+        from ..stitch.timeline import TRANSITIONS
+
+        if isinstance(value, str):
+            name, seconds = value, None
+        else:
+            name, seconds = value["type"], value.get("seconds")
+            ptr_name = ptr + "/type"
+            ptr = ptr_name
+        if name not in TRANSITIONS:
+            import difflib
+
+            close = difflib.get_close_matches(name, TRANSITIONS, n=1)
+            self.fail(f"unknown transition {name!r}", ptr,
+                      (f"Did you mean {close[0]!r}? " if close else "") + "Valid names: " + ", ".join(TRANSITIONS) + ".")
+            return Transition("cut", 0.0)
+        if name == "cut":
+            return Transition("cut", 0.0)
+        return Transition(name, float(seconds) if seconds is not None else DEFAULT_TRANSITION_SECONDS)
+
+
+def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display: str) -> Board:
+    """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot."""
+    root = project_root(source.parent)
+    c = _Checker(data, positions, display, root)
+
+    out = data.get("output") or {}
+    size = out.get("size", "1280x720")
+    width, height = (int(x) for x in size.split("x"))
+    if width % 2 or height % 2:
+        c.fail(f"size {size} has an odd side", "/output/size", "Both width and height must be even (e.g. 1280x720).")
+    if width < 16 or height < 16 or width * height > MAX_PIXELS:
+        c.fail(f"size {size} is out of range", "/output/size", "Use between 16x16 and 7680x4320.")
+    fps = int(out.get("fps", 24))
+    out_path_text = out.get("path") or f"out/{source.stem}.mp4"
+    out_ptr = "/output/path" if "path" in out else ""
+    out_path = c.path(out_path_text, out_ptr, must_exist=False) if out_ptr else (source.parent / out_path_text).resolve()
+    if out_path is not None and out_path.exists() and out_path.is_dir():
+        c.fail(f"output path {out_path_text!r} is a directory", out_ptr or "/output", "Name a file such as out/video.mp4.")
+    if out_path is not None and out_path.suffix.lower() != ".mp4":
+        c.fail(f"output path {out_path_text!r} must end in .mp4", out_ptr or "/output",
+               "Other formats are written beside it: set output.formats.")
+    output = Output(out_path or Path("out.mp4"), width, height, fps, tuple(out.get("formats", ["mp4"])),
+                    out.get("quality", "standard"), out.get("fit", "pad"))
+
+    providers = {role: c.provider(v, f"/providers/{role}") for role, v in (data.get("providers") or {}).items()}
+
+    characters = {}
+    for name, ch in (data.get("characters") or {}).items():
+        img = c.image(ch["image"], f"/characters/{pointer([name])[1:]}/image") if ch.get("image") else None
+        characters[name] = Character(name, ch["description"], img)
+
+    audio_d = data.get("audio") or {}
+    music = None
+    if audio_d.get("music"):
+        m = audio_d["music"]
+        mpath = c.path(m["path"], "/audio/music/path", kind="music file")
+        if mpath is not None:
+            music = Music(mpath, float(m.get("volume", 1.0)), float(m.get("fade_in", 0)), float(m.get("fade_out", 0)))
+    voice_d = audio_d.get("voice") or {}
+    audio = Audio(music, float(voice_d.get("volume", 1.0)), str(voice_d.get("name", "")),
+                  float(audio_d.get("loudness", -16.0)))
+    cap_d = data.get("captions") or {}
+    captions = Captions(bool(cap_d.get("burn", False)), tuple(cap_d.get("files", ())), bool(cap_d.get("soft", False)),
+                        bool(cap_d.get("say", True)))
+
+    default_seconds = float(data.get("seconds", 5))
+    default_seed = int(data.get("seed", 0))
+    default_transition = c.transition(data["transition"], "/transition") if "transition" in data else Transition("cut")
+
+    beats: list[Beat] = []
+    ids: dict[str, int] = {}
+    for i, b in enumerate(data["beats"]):
+        ptr = f"/beats/{i}"
+        bid = b.get("id") or f"beat-{i + 1}"
+        if bid in ids:
+            c.fail(f"beat id {bid!r} is used twice (beats {ids[bid]} and {i + 1})", ptr + ("/id" if "id" in b else ""),
+                   "Give each beat a unique id.")
+        ids[bid] = i + 1
+        seconds = float(b.get("seconds", default_seconds))
+        if round(seconds * fps) < 2:
+            c.fail(f"{seconds:g} s at {fps} fps is less than 2 frames", ptr + ("/seconds" if "seconds" in b else ""),
+                   "Make the beat longer.")
+        trans = None
+        if i > 0:
+            trans = c.transition(b["transition"], ptr + "/transition") if "transition" in b else default_transition
+        elif "transition" in b:
+            c.fail("the first beat has no previous beat to transition from", ptr + "/transition",
+                   "Remove transition from the first beat.")
+        start = c.image(b["start_image"], ptr + "/start_image") if b.get("start_image") else None
+        end = c.image(b["end_image"], ptr + "/end_image") if b.get("end_image") else None
+        chars = tuple(b["characters"]) if "characters" in b else tuple(
+            n for n in characters if n.lower() in b["prompt"].lower())
+        for n in chars:
+            if n not in characters:
+                c.fail(f"character {n!r} is not defined", ptr + "/characters",
+                       "Define it under characters: or remove it.")
+        bprov = {role: c.provider(v, f"{ptr}/providers/{role}") for role, v in (b.get("providers") or {}).items()}
+        beats.append(Beat(
+            index=i + 1, id=bid, prompt=b["prompt"], seconds=seconds, seed=int(b.get("seed", default_seed)),
+            take=int(b.get("take", 1)), negative_prompt=b.get("negative_prompt", data.get("negative_prompt", "")),
+            transition=trans, caption=b.get("caption"), say=b.get("say"), camera=b.get("camera"),
+            start_image=start, end_image=end, characters=chars, providers=MappingProxyType(bprov),
+        ))
+
+    # Transitions must fit inside the beats they overlap.
+    for i, beat in enumerate(beats):
+        n = round(beat.seconds * fps)
+        t_in = round(beat.transition.seconds * fps) if beat.transition else 0
+        t_out = round(beats[i + 1].transition.seconds * fps) if i + 1 < len(beats) and beats[i + 1].transition else 0
+        if t_in + t_out > n:
+            limit = beat.seconds - (t_out / fps if t_in else t_in / fps)
+            ptr = f"/beats/{i + 1}/transition" if t_out else f"/beats/{i}/transition"
+            if ptr not in positions:
+                ptr = "/transition"
+            c.fail(f"transitions of {t_in / fps:g} s in and {t_out / fps:g} s out of beat {i + 1} ({beat.id}) "
+                   f"are longer than the beat ({beat.seconds:g} s)", ptr,
+                   f"Keep the transitions around a beat within its length (at most {max(limit, 0):g} s here).")
+
+    if data.get("mode", "keyframes") == "extend":
+        for i, b in enumerate(data["beats"]):
+            if i > 0 and (b.get("start_image")):
+                c.fail("start_image is only for keyframes mode (extend mode starts each beat from the previous "
+                       "segment's last frame)", f"/beats/{i}/start_image", "Remove it or use mode: keyframes.")
+            if b.get("end_image"):
+                c.fail("end_image is only for keyframes mode", f"/beats/{i}/end_image",
+                       "Remove it or use mode: keyframes.")
+
+    if c.errors:
+        raise BoardErrors(c.errors) if len(c.errors) > 1 else c.errors[0]
+
+    return Board(
+        source=source.resolve(), display=display, root=root, title=data.get("title", source.stem),
+        style=data.get("style", ""), negative_prompt=data.get("negative_prompt", ""), seed=default_seed,
+        seconds=default_seconds, mode=data.get("mode", "keyframes"), transition=default_transition,
+        output=output, providers=MappingProxyType(providers), characters=MappingProxyType(characters),
+        audio=audio, captions=captions, prices=MappingProxyType(dict(data.get("prices") or {})),
+        beats=tuple(beats), positions=MappingProxyType(dict(positions)),
+    )

@@ -1,0 +1,176 @@
+"""Read YAML into plain JSON-like data while remembering where every value came from.
+
+``load_yaml(path)`` returns ``(data, positions)`` where *positions* maps a JSON pointer
+(``/beats/2/prompt``) to a :class:`Pos` (file, line, column; 1-based). Only the JSON types
+are produced (mapping, sequence, str, int, float, bool, null): any other YAML tag, a
+duplicate key, a non-string key, a non-UTF-8 file or an alias expansion bigger than
+:data:`MAX_NODES` is a :class:`~storyrender.errors.BoardError` naming the place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import BoardError
+
+__all__ = ["Pos", "load_yaml", "pointer", "MAX_NODES", "MAX_BYTES"]
+
+#: refuse documents that expand (through aliases) to more values than this
+MAX_NODES = 200_000
+#: refuse storyboard files larger than this
+MAX_BYTES = 8 * 1024 * 1024
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a value was written."""
+
+    file: str
+    line: int
+    column: int
+
+
+def pointer(parts) -> str:
+    """A JSON pointer for a path of keys/indexes."""
+    out = ""
+    for p in parts:
+        out += "/" + str(p).replace("~", "~0").replace("/", "~1")
+    return out
+
+
+def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str, Pos]]:
+    """Parse *path*; return the data and the position of every value by JSON pointer."""
+    name = display or str(path)
+    try:
+        if path.is_dir():
+            raise BoardError("is a directory, not a storyboard file", file=name,
+                             hint="Pass the path of a .yaml file.")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BoardError("no such file", file=name, hint="Check the path.") from None
+    except PermissionError:
+        raise BoardError("cannot be read (permission denied)", file=name) from None
+    except IsADirectoryError:
+        raise BoardError("is a directory, not a storyboard file", file=name) from None
+    if len(raw) > MAX_BYTES:
+        raise BoardError(f"is {len(raw)} bytes; storyboards are limited to {MAX_BYTES} bytes", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BoardError("is not UTF-8 text", file=name, line=line,
+                         hint="Save the file as UTF-8.") from None
+    if not text.strip():
+        raise BoardError("is empty", file=name, line=1,
+                         hint="A storyboard needs at least `version: 1` and `beats:` "
+                              "(run `storyrender init` for a starter).")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        ctx = f" ({exc.context})" if exc.context else ""
+        raise BoardError(
+            f"YAML syntax error: {problem}{ctx}", file=name,
+            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+            hint="Fix the YAML at that place (check indentation, colons and quotes).",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise BoardError(f"YAML error: {exc}", file=name) from None
+    except RecursionError:
+        raise BoardError("YAML nesting is too deep", file=name) from None
+    if node is None:
+        raise BoardError("is empty", file=name, line=1)
+    builder = _Builder(name)
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        raise BoardError("YAML nesting is too deep", file=name) from None
+    return data, builder.positions
+
+
+class _Builder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.positions: dict[str, Pos] = {}
+        self.count = 0
+        self._scalar = yaml.constructor.SafeConstructor()
+
+    def _pos(self, node) -> Pos:
+        m = node.start_mark
+        return Pos(self.name, m.line + 1, m.column + 1)
+
+    def _fail(self, node, message: str, hint: str | None = None):
+        p = self._pos(node)
+        raise BoardError(message, file=self.name, line=p.line, column=p.column, hint=hint)
+
+    def build(self, node, path: tuple) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self._fail(node, f"the document expands to more than {MAX_NODES} values (alias bomb?)",
+                       "Remove the repeated aliases.")
+        self.positions.setdefault(pointer(path), self._pos(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                self._fail(node, f"unsupported YAML tag {node.tag}", "Remove the tag.")
+            out: dict[str, Any] = {}
+            for key_node, value_node in self._pairs(node):
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._fail(key_node, "a mapping key must be a plain string")
+                key = self._scalar_value(key_node)
+                if isinstance(key, bool) or key is None or not isinstance(key, (str, int, float)):
+                    self._fail(key_node, f"mapping key {key_node.value!r} must be a string")
+                key = str(key)
+                if key in out:
+                    self._fail(key_node, f"duplicate key {key!r}", "Each key may appear once.")
+                out[key] = self.build(value_node, path + (key,))
+                self.positions[pointer(path + (key,))] = self._pos(key_node)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self._fail(node, f"unsupported YAML tag {node.tag}", "Remove the tag.")
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar_value(node)
+
+    def _pairs(self, node):
+        # Merge keys (<<) are expanded like PyYAML's SafeLoader does.
+        pairs = []
+        merged = []
+        for k, v in node.value:
+            if k.tag == "tag:yaml.org,2002:merge":
+                subs = v.value if isinstance(v, yaml.SequenceNode) else [v]
+                for sub in subs:
+                    if not isinstance(sub, yaml.MappingNode):
+                        self._fail(sub, "a merge key (<<) needs a mapping")
+                    merged.extend(self._pairs(sub))
+            else:
+                pairs.append((k, v))
+        own = {k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)}
+        return [(k, v) for k, v in merged if k.value not in own] + pairs
+
+    def _scalar_value(self, node) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self._fail(node, f"unsupported YAML tag {node.tag}", "Remove the tag; write plain values.")
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay text
+        try:
+            value = self._scalar.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            self._fail(node, f"cannot read the value {node.value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            self._fail(node, f"{node.value!r} is not a finite number")
+        return value
