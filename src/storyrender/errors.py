@@ -75,6 +75,8 @@ class BoardError(StoryrenderError):
             text += f"{self.pointer}: "
         text += self.message
         if self.hint:
+            if not text.endswith((".", "!", "?", ":")):
+                text += "."
             text += f" {self.hint}"
         return text
 

@@ -20,6 +20,9 @@ def get_plugin_manager(*, entry_points: bool = True, extra: Iterable[object] = (
     :param entry_points: load plugins from the ``storyrender`` entry-point group (the built-in
         ``local`` provider is one of them).
     :param extra: plugin objects or modules to register as well.
+
+    ``STORYRENDER_PLUGINS`` (comma-separated module names) registers more plugins without
+    installing them, e.g. a provider under development.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -31,6 +34,12 @@ def get_plugin_manager(*, entry_points: bool = True, extra: Iterable[object] = (
 
     if not pm.is_registered(local_plugin) and pm.get_plugin("local") is None:
         pm.register(local_plugin, name="local")
+    for name in filter(None, (s.strip() for s in os.environ.get("STORYRENDER_PLUGINS", "").split(","))):
+        import importlib
+
+        module = importlib.import_module(name)
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
     for plugin in extra:
         pm.register(plugin)
     pm.check_pending()

@@ -1,0 +1,5 @@
+"""``python -m storyrender``."""
+
+from .cli.main import main
+
+main()

@@ -1,0 +1,213 @@
+"""Render the whole audio track of a video once (audio cannot be stream-copied piece by piece: AAC pads every
+piece to 1024 samples and drifts at every seam).
+
+Each beat's clip audio (when the clip has any) is placed where the beat's frames are in the output timeline and
+faded in/out over the transitions, which is the same as ``acrossfade`` with the transitions' lengths (linear
+curves) but stays one flat ``amix`` however many beats there are; beats with silent clips contribute silence.
+Voice-over clips start at their beat's start, a music bed is looped or trimmed to the video, then the mix is
+loudness-normalised (``loudnorm`` I=-16, TP=-1.5, then ``aresample=48000``) and padded/trimmed to exactly the
+video's length in samples.  The result is AAC in an ``.m4a`` file, ready to be stream-copied into the final MP4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import StitchError
+from ..media.ffmpeg import run_ffmpeg
+from ..media.probe import MediaInfo
+from ._filters import atomic_output
+from .timeline import Transition, cue_times, total_frames
+
+__all__ = ["MusicBed", "AudioResult", "render_audio", "audio_duration", "SAMPLE_RATE"]
+
+SAMPLE_RATE = 48000
+#: Clip audio is time-stretched (``atempo``) only when the clip's retime differs from 1 by more than this.
+RETIME_TOLERANCE = 0.02
+
+
+@dataclass(frozen=True)
+class MusicBed:
+    """A music track under the whole video: looped or trimmed to its length, faded, at *volume*."""
+
+    path: str
+    volume: float = 1.0
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AudioResult:
+    """What :func:`render_audio` wrote."""
+
+    path: str
+    duration: float
+    samples: int
+    sample_rate: int
+    has_sound: bool
+    warnings: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["warnings"] = list(self.warnings)
+        return d
+
+
+def audio_duration(path: Path | str) -> float:
+    """Seconds of the first audio stream of *path* (decoded when the container does not say)."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            a = next((s for s in c.streams if s.type == "audio"), None)
+            if a is None:
+                raise StitchError(f"{path}: no audio stream")
+            if a.duration is not None and a.time_base is not None:
+                return float(a.duration * a.time_base)
+            if c.duration:
+                return c.duration / 1_000_000
+            samples = sum(fr.samples for fr in c.decode(a))
+            return samples / (a.rate or SAMPLE_RATE)
+    except StitchError:
+        raise
+    except Exception as exc:
+        raise StitchError(f"{path}: not a readable audio file ({exc.__class__.__name__}: {exc})") from None
+
+
+def _samples(frame: int, fps: int) -> int:
+    return int(round(Fraction(frame * SAMPLE_RATE, fps)))
+
+
+def _atempo(factor: float) -> list[str]:
+    """``atempo`` filters for *factor* (each stage kept within 0.5 .. 2)."""
+    out = []
+    while factor > 2.0:
+        out.append("atempo=2.0")
+        factor /= 2.0
+    while factor < 0.5:
+        out.append("atempo=0.5")
+        factor /= 0.5
+    out.append(f"atempo={factor:.6f}")
+    return out
+
+
+_FMT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+
+
+def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Sequence[int],
+                 transitions: Sequence[Transition], fps: int, out: Path, *,
+                 voices: Sequence[Path | str | None] = (), music: MusicBed | None = None,
+                 loudness: bool = True, bitrate: str = "192k") -> AudioResult:
+    """Render the video's whole audio track to the AAC file *out* (``.m4a``).
+
+    :param clips: per beat, ``(path, info)`` of its clip (``None`` or a clip without audio = silence).
+    :param clip_frames: ``n_k`` per beat, as for :func:`~storyrender.stitch.timeline.plan_pieces`.
+    :param transitions: as for :func:`~storyrender.stitch.timeline.plan_pieces`.
+    :param voices: per beat, a speech file placed at the beat's start (``None`` for none); may be shorter.
+    :returns: facts about the track, with warnings (e.g. speech longer than its beat: it is not cut, it runs on).
+    :raises StitchError: when ffmpeg fails.
+    """
+    n = [int(x) for x in clip_frames]
+    if len(clips) != len(n):
+        raise ValueError(f"{len(n)} beats but {len(clips)} clips")
+    total = total_frames(n, transitions)
+    total_samples = _samples(total, fps)
+    duration = total / fps
+    times = cue_times(n, transitions, fps)
+    warnings: list[str] = []
+
+    args: list[str] = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
+    chains = [f"[0:a]atrim=end_sample={total_samples}[base]"]
+    mix = ["[base]"]
+    idx = 1
+    enter = 0
+    for k, nk in enumerate(n):
+        t_in = transitions[k - 1].frames if k > 0 else 0
+        t_out = transitions[k].frames if k < len(n) - 1 else 0
+        clip = clips[k]
+        if clip is not None and clip[1].has_audio:
+            path, info = clip
+            args += ["-vn", "-sn", "-dn", "-i", str(path)]
+            span = n[k] / fps
+            src_span = (info.frames - 1) / info.fps if info.fps and info.frames > 1 else span
+            speed = span / src_span if src_span else 1.0
+            f = [_FMT]
+            if abs(speed - 1.0) > RETIME_TOLERANCE:
+                f += _atempo(1.0 / speed)
+            ns = _samples(nk, fps)
+            f += ["apad", f"atrim=end_sample={ns}", "asetpts=PTS-STARTPTS"]
+            if t_in:
+                f.append(f"afade=t=in:start_sample=0:nb_samples={_samples(t_in, fps)}")
+            if t_out:
+                ts = _samples(t_out, fps)
+                f.append(f"afade=t=out:start_sample={ns - ts}:nb_samples={ts}")
+            off = _samples(enter, fps)
+            if off:
+                f.append(f"adelay=delays={off}S:all=1")
+            chains.append(f"[{idx}:a]{','.join(f)}[b{k}]")
+            mix.append(f"[b{k}]")
+            idx += 1
+        enter += nk - t_out
+
+    voice_list = list(voices) + [None] * (len(n) - len(voices))
+    if len(voice_list) > len(n):
+        raise ValueError(f"{len(n)} beats but {len(voices)} voice entries")
+    for k, v in enumerate(voice_list):
+        if v is None:
+            continue
+        bt = times[k]
+        vd = audio_duration(v)
+        room = bt.end - bt.start
+        if vd > room + 1e-3:
+            over = vd - room
+            msg = f"beat {k + 1}: speech lasts {vd:.2f}s, {over:.2f}s longer than the beat ({room:.2f}s)"
+            if bt.start + vd > duration + 1e-3:
+                msg += f"; the last {bt.start + vd - duration:.2f}s are past the end of the video and are not heard"
+            else:
+                msg += "; it runs on into the next beat"
+            warnings.append(msg)
+        args += ["-vn", "-sn", "-dn", "-i", str(v)]
+        off = _samples(bt.start_frame, fps)
+        delay = f",adelay=delays={off}S:all=1" if off else ""
+        chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS{delay}[v{k}]")
+        mix.append(f"[v{k}]")
+        idx += 1
+
+    if music is not None:
+        args += ["-stream_loop", "-1", "-vn", "-sn", "-dn", "-i", str(music.path)]
+        f = [_FMT, f"atrim=end_sample={total_samples}", "asetpts=PTS-STARTPTS"]
+        if music.fade_in > 0:
+            f.append(f"afade=t=in:st=0:d={min(music.fade_in, duration):.6f}")
+        if music.fade_out > 0:
+            fo = min(music.fade_out, duration)
+            f.append(f"afade=t=out:st={duration - fo:.6f}:d={fo:.6f}")
+        f.append(f"volume={float(music.volume):.6f}")
+        chains.append(f"[{idx}:a]{','.join(f)}[music]")
+        mix.append("[music]")
+        idx += 1
+
+    has_sound = len(mix) > 1
+    tail = []
+    if len(mix) > 1:
+        tail.append(f"amix=inputs={len(mix)}:duration=first:normalize=0:dropout_transition=0")
+    else:
+        tail.append("anull")
+    if loudness and has_sound:
+        tail += ["loudnorm=I=-16:TP=-1.5:LRA=11", f"aresample={SAMPLE_RATE}"]
+    tail += [f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
+             "apad", f"atrim=end_sample={total_samples}"]
+    chains.append("".join(mix) + ",".join(tail) + "[out]")
+
+    out = Path(out)
+    with atomic_output(out) as part:
+        args += ["-filter_complex", ";".join(chains), "-map", "[out]", "-vn", "-sn",
+                 "-c:a", "aac", "-b:a", bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
+                 "-map_metadata", "-1", "-f", "ipod", str(part)]
+        run_ffmpeg(args, what="rendering the audio track")
+    return AudioResult(str(out), duration, total_samples, SAMPLE_RATE, has_sound, tuple(warnings))

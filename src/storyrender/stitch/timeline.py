@@ -1,0 +1,222 @@
+"""The stitch timeline: which frames of which clip land where, as pure data.
+
+Model (fixed): beat ``k`` has a clip with at least ``n_k + 1`` frames at the board fps, ``n_k = round(seconds_k *
+fps)``.  Frame 0 of the clip is its start keyframe and frame ``n_k`` its end keyframe, which is also the next clip's
+frame 0 at a seamless join, so a beat *contributes* frames ``[0, n_k)`` of its clip.  A transition into beat
+``k + 1`` of ``T`` frames (0 for ``cut``) overlaps the two clips:
+
+* junction ``k`` = xfade(clip ``k`` frames ``[n_k - T, n_k)``, clip ``k + 1`` frames ``[0, T)``), ``T`` frames;
+* body ``k`` = clip ``k`` frames ``[T_in_k, n_k - T_out_k)``.
+
+The output has ``sum(n_k) - sum(T)`` frames.  Each piece is encoded on its own and the pieces are joined by stream
+copy, so changing one clip re-encodes only its body and its two junctions.
+
+Everything here is pure and returns frozen, JSON-serialisable dataclasses meant to be put into cache keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal, Sequence
+
+__all__ = [
+    "XFADE_TRANSITIONS",
+    "TRANSITIONS",
+    "Transition",
+    "PieceSpec",
+    "BeatTime",
+    "plan_pieces",
+    "cue_times",
+    "total_frames",
+    "frames_for_seconds",
+]
+
+#: Every ``xfade`` transition of the bundled ffmpeg (9.x), in ffmpeg's order (``custom`` excluded: it needs an
+#: expression).  ``tests/test_stitch_timeline.py`` checks this list against ``ffmpeg -h filter=xfade``.
+XFADE_TRANSITIONS: tuple[str, ...] = (
+    "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup", "slidedown",
+    "circlecrop", "rectcrop", "distance", "fadeblack", "fadewhite", "radial", "smoothleft", "smoothright",
+    "smoothup", "smoothdown", "circleopen", "circleclose", "vertopen", "vertclose", "horzopen", "horzclose",
+    "dissolve", "pixelize", "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
+    "hblur", "fadegrays", "wipetl", "wipetr", "wipebl", "wipebr", "squeezeh", "squeezev", "zoomin", "fadefast",
+    "fadeslow", "hlwind", "hrwind", "vuwind", "vdwind", "coverleft", "coverright", "coverup", "coverdown",
+    "revealleft", "revealright", "revealup", "revealdown",
+)
+
+#: Every transition name a storyboard may use.
+TRANSITIONS: tuple[str, ...] = ("cut", *XFADE_TRANSITIONS)
+
+
+def frames_for_seconds(seconds: float, fps: int) -> int:
+    """``round(seconds * fps)``: the frame count of a beat or a transition."""
+    return int(round(float(seconds) * fps))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A transition into a beat: an ffmpeg xfade name (or ``cut``) and its length in frames (0 for ``cut``)."""
+
+    name: str = "cut"
+    frames: int = 0
+
+    def __post_init__(self) -> None:
+        if self.name not in TRANSITIONS:
+            raise ValueError(f"unknown transition {self.name!r}; known: {', '.join(TRANSITIONS)}")
+        if self.frames < 0:
+            raise ValueError(f"transition {self.name!r}: negative length ({self.frames} frames)")
+        if self.name == "cut" and self.frames:
+            raise ValueError("transition 'cut' has no length; give 0 frames")
+        if self.name != "cut" and self.frames == 0:
+            # A zero-length xfade is a cut; normalise so the plan (and its keys) do not depend on the name.
+            object.__setattr__(self, "name", "cut")
+
+    @classmethod
+    def of(cls, name: str, seconds: float, fps: int) -> "Transition":
+        """Build from a name and a length in seconds (``cut`` ignores the length)."""
+        if name == "cut":
+            return cls("cut", 0)
+        return cls(name, frames_for_seconds(seconds, fps))
+
+
+@dataclass(frozen=True)
+class PieceSpec:
+    """One independently encoded piece of the final video.
+
+    * ``kind == "body"``: ``beats == (k,)``; frames ``[start, end)`` of clip ``k``.
+    * ``kind == "junction"``: ``beats == (k, k + 1)``; xfade of clip ``k`` frames ``[start, end)`` into clip
+      ``k + 1`` frames ``[0, frames)``; ``transition`` is the xfade name.
+
+    ``beat_frames`` holds ``n`` of each beat in ``beats`` (the conform step retimes each clip to span its beat).
+    ``out_start`` is the piece's first frame in the final timeline; it is not needed to encode the piece (see
+    :meth:`key`), only to place captions.
+    """
+
+    kind: Literal["body", "junction"]
+    beats: tuple[int, ...]
+    start: int
+    end: int
+    transition: str | None
+    frames: int
+    out_start: int
+    beat_frames: tuple[int, ...] = ()
+
+    @property
+    def out_end(self) -> int:
+        """One past the piece's last frame in the final timeline."""
+        return self.out_start + self.frames
+
+    def key(self) -> dict:
+        """What the encoded piece depends on, besides its input clips, settings and overlays.
+
+        Leaves out ``beats`` and ``out_start`` so that inserting or lengthening an earlier beat does not
+        invalidate pieces whose content is unchanged.
+        """
+        return {
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "transition": self.transition,
+            "frames": self.frames,
+            "beat_frames": list(self.beat_frames),
+        }
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["beats"] = list(self.beats)
+        d["beat_frames"] = list(self.beat_frames)
+        return d
+
+
+def _check(clip_frames: Sequence[int], transitions: Sequence[Transition]) -> list[int]:
+    n = [int(x) for x in clip_frames]
+    if not n:
+        raise ValueError("a timeline needs at least one beat")
+    if len(transitions) != len(n) - 1:
+        raise ValueError(f"{len(n)} beats need {len(n) - 1} transitions, got {len(transitions)}")
+    for k, nk in enumerate(n):
+        if nk < 1:
+            raise ValueError(f"beat {k + 1} is shorter than one frame ({nk} frames)")
+    for k, nk in enumerate(n):
+        t_in = transitions[k - 1].frames if k > 0 else 0
+        t_out = transitions[k].frames if k < len(n) - 1 else 0
+        if t_in + t_out > nk:
+            parts = []
+            if t_in:
+                parts.append(f"{t_in} frames of '{transitions[k - 1].name}' in")
+            if t_out:
+                parts.append(f"{t_out} frames of '{transitions[k].name}' out")
+            raise ValueError(
+                f"beat {k + 1} lasts {nk} frames but its transitions need {t_in + t_out} "
+                f"({' + '.join(parts)}); shorten the transitions or lengthen the beat"
+            )
+    return n
+
+
+def total_frames(clip_frames: Sequence[int], transitions: Sequence[Transition]) -> int:
+    """Frames in the final video: ``sum(n) - sum(T)``."""
+    n = _check(clip_frames, transitions)
+    return sum(n) - sum(t.frames for t in transitions)
+
+
+def plan_pieces(clip_frames: Sequence[int], transitions: Sequence[Transition]) -> list[PieceSpec]:
+    """The pieces of the final video, in output order.
+
+    :param clip_frames: ``n_k`` for each beat (frames the beat lasts, not counting its end keyframe).
+    :param transitions: ``transitions[k]`` is the transition into beat ``k + 1``; ``len(clip_frames) - 1`` items.
+    :raises ValueError: when a beat is shorter than its transitions (``T_in + T_out > n``).
+
+    Bodies with no frames left (a beat entirely covered by its transitions) are left out; ``cut`` makes no
+    junction.
+    """
+    n = _check(clip_frames, transitions)
+    pieces: list[PieceSpec] = []
+    pos = 0
+    for k, nk in enumerate(n):
+        t_in = transitions[k - 1].frames if k > 0 else 0
+        t_out = transitions[k].frames if k < len(n) - 1 else 0
+        body = nk - t_in - t_out
+        if body > 0:
+            pieces.append(PieceSpec("body", (k,), t_in, nk - t_out, None, body, pos, (nk,)))
+            pos += body
+        if t_out:
+            tr = transitions[k]
+            pieces.append(PieceSpec("junction", (k, k + 1), nk - t_out, nk, tr.name, t_out, pos, (nk, n[k + 1])))
+            pos += t_out
+    return pieces
+
+
+@dataclass(frozen=True)
+class BeatTime:
+    """Where a beat sits in the output timeline, in seconds.
+
+    ``start``/``end`` tile the timeline with no overlap: a transition is split at its middle frame (use these for
+    captions, voice-over and sidecars).  ``enter``/``leave`` are the whole span in which any frame of the beat's
+    clip is visible (they overlap the neighbours by the transitions).
+    """
+
+    beat: int
+    start: float
+    end: float
+    enter: float
+    leave: float
+    start_frame: int
+    end_frame: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def cue_times(clip_frames: Sequence[int], transitions: Sequence[Transition], fps: int) -> list[BeatTime]:
+    """Each beat's place in the output timeline (see :class:`BeatTime`)."""
+    n = _check(clip_frames, transitions)
+    out: list[BeatTime] = []
+    enter = 0
+    for k, nk in enumerate(n):
+        t_in = transitions[k - 1].frames if k > 0 else 0
+        t_out = transitions[k].frames if k < len(n) - 1 else 0
+        leave = enter + nk
+        start_f = enter + t_in // 2
+        end_f = leave - t_out + t_out // 2
+        out.append(BeatTime(k, start_f / fps, end_f / fps, enter / fps, leave / fps, start_f, end_f))
+        enter = leave - t_out
+    return out

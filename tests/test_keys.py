@@ -1,0 +1,88 @@
+"""Node identity: what is in a key, what is not, and literal golden keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from storyrender.api import prepare
+from storyrender.cache.keys import canonical_json, node_key
+from storyrender.plugins.manager import get_plugin_manager, load_registry
+from tests.plugins import fakeprov
+
+from .conftest import TINY
+
+PROV = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
+
+
+@pytest.fixture
+def registry():
+    return load_registry(get_plugin_manager(extra=[fakeprov]))
+
+
+def keys(path, registry):
+    g = prepare(path, registry=registry).graph
+    return {n.role: n.key for n in g}
+
+
+def test_canonical_json_and_key_are_stable():
+    assert canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'.encode()
+    # Literal: changing the key scheme invalidates every cache; this must be a deliberate act.
+    assert node_key("image", {"prompt": "a cat", "seed": 1}, []) == \
+        "25db312b14dfeb26ebb5856297e63d5df6ccd473708b0384b58b3a90537789ef"
+
+
+def test_golden_board_keys(write_board, registry):
+    board = write_board(TINY + PROV + "style: ink\nseed: 3\nbeats:\n  - {id: a, prompt: a cat}\n  - {id: b, prompt: a dog}\n")
+    k = keys(board, registry)
+    assert k["keyframe:0"] == "6d6d7a02dc1297c28a9be5531931c8e9016e9183908c074f079d2b095e8e1cca"
+    assert k["keyframe:a"] == "4807d4b186688bb411d6ee3a18c6a16fea169a42782b34aa701555cd5e12fc75"
+    assert k["segment:b"] == "87c5ed6532c072fb9015e030e2e96675dce4551e2bdfb6b0ff6351e79a08e184"
+
+
+def test_not_in_key_id_output_path_caption(write_board, registry):
+    base = TINY + PROV + "beats:\n  - {id: %s, prompt: a cat%s}\n  - {id: x2, prompt: a dog}\n"
+    k1 = keys(write_board(base % ("one", ""), "a.yaml"), registry)
+    k2 = keys(write_board("output: {path: elsewhere/v.mp4, size: 160x90, fps: 8}\n" +
+                          (base % ("renamed", ", caption: hello")).replace("output: {size: 160x90, fps: 8}\n", ""),
+                          "b.yaml"), registry)
+    gen = lambda k: sorted(v for r, v in k.items() if r.split(":")[0] in ("keyframe", "segment"))
+    assert gen(k1) == gen(k2)
+
+
+def test_position_not_in_key(write_board, registry, tmp_path):
+    Image.fromarray(np.full((90, 160, 3), 120, np.uint8)).save(tmp_path / "start.png")
+    one = write_board(TINY + PROV + "beats:\n  - {prompt: walk, start_image: start.png}\n", "one.yaml")
+    two = write_board(TINY + PROV + "beats:\n  - {prompt: intro}\n  - {prompt: walk, start_image: start.png}\n",
+                      "two.yaml")
+    k1, k2 = keys(one, registry), keys(two, registry)
+    assert k1["segment:beat-1"] == k2["segment:beat-2"]
+    assert k1["keyframe:beat-1"] == k2["keyframe:beat-2"]
+
+
+@pytest.mark.parametrize("change,roles", [
+    ("seed: 9", {"keyframe:0", "keyframe:a", "keyframe:b", "segment:a", "segment:b"}),
+    ("style: watercolour", {"keyframe:0", "keyframe:a", "keyframe:b", "segment:a", "segment:b"}),
+    ("output: {size: 320x180, fps: 8}", {"keyframe:0", "keyframe:a", "keyframe:b", "segment:a", "segment:b"}),
+    ("output: {size: 160x90, fps: 12}", {"segment:a", "segment:b"}),
+])
+def test_what_is_in_key(change, roles, write_board, registry):
+    body = "beats:\n  - {id: a, prompt: a cat}\n  - {id: b, prompt: a dog}\n"
+    k1 = keys(write_board(TINY + PROV + body, "a.yaml"), registry)
+    text = TINY + PROV + change + "\n" + body
+    if change.startswith("output"):
+        text = text.replace("output: {size: 160x90, fps: 8}\n", "", 1)
+    k2 = keys(write_board(text, "b.yaml"), registry)
+    changed = {r for r in roles if k1[r] != k2[r]}
+    assert changed == roles
+
+
+def test_model_change_rerenders_but_plugin_release_does_not(write_board, registry, monkeypatch):
+    board = write_board(TINY + PROV + "beats:\n  - {id: a, prompt: a cat}\n")
+    k1 = keys(board, registry)
+    monkeypatch.setattr(fakeprov.FakeProvider, "__module__", "somewhere.else")  # a new release, same version
+    assert keys(board, registry) == k1
+    monkeypatch.setattr(fakeprov.FakeProvider, "version", "2")  # outputs change: new version
+    k2 = keys(board, registry)
+    assert k2["segment:a"] != k1["segment:a"] and k2["keyframe:0"] != k1["keyframe:0"]
