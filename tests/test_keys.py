@@ -86,3 +86,14 @@ def test_model_change_rerenders_but_plugin_release_does_not(write_board, registr
     monkeypatch.setattr(fakeprov.FakeProvider, "version", "2")  # outputs change: new version
     k2 = keys(board, registry)
     assert k2["segment:a"] != k1["segment:a"] and k2["keyframe:0"] != k1["keyframe:0"]
+
+
+def test_call_options_are_not_in_keys_but_output_options_are(write_board, registry):
+    body = "beats:\n  - {id: a, prompt: a cat}\n"
+    ref = "providers: {image: fake/img, keyframe: fake/img, video: {use: fake/vid, options: %s}}\n"
+    base = keys(write_board(TINY + ref % "{}" + body, "a.yaml"), registry)
+    tuned = keys(write_board(TINY + ref % "{timeout: 900, base_url: 'http://proxy:8080', poll_interval: 3}" + body,
+                             "b.yaml"), registry)
+    other = keys(write_board(TINY + ref % "{quality: high}" + body, "c.yaml"), registry)
+    assert tuned == base
+    assert other["segment:a"] != base["segment:a"] and other["keyframe:0"] == base["keyframe:0"]

@@ -87,14 +87,16 @@ def _provider_job(node: Node, inputs: list[Path], out: Path, providers: Mapping[
     ident = p["provider"]
     ctx = RunContext(out, log=log, cancelled=cancelled, work_dir=out.parent)
     hints = dict(node.extra.get("hints") or {})
+    # all options reach the provider; only those that change the output are in the key
+    options = dict(node.extra.get("options", ident["options"]))
     refs = tuple(Path(r) for r in node.extra.get("references") or ())
     if job is Job.SPEECH:
         req: Any = SpeechRequest(model=ident["model"], text=p["text"], seed=p["seed"], voice=p.get("voice", ""),
-                                 options=ident["options"])
+                                 options=options)
     else:
         w, h = p["size"]
         common = dict(model=ident["model"], prompt=p["prompt"], seed=p["seed"], width=w, height=h,
-                      options=ident["options"], negative_prompt=p.get("negative_prompt", ""),
+                      options=options, negative_prompt=p.get("negative_prompt", ""),
                       references=refs, hints=hints)
         if job is Job.TEXT_TO_IMAGE:
             req = ImageRequest(**common)

@@ -210,6 +210,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                             events.node_log(node, f"{exc} — retrying in {delay:.1f} s (attempt {attempt + 1})")
                             time.sleep(delay)
                             continue
+                        if node.extra.get("price_override"):
+                            out.cost = node.estimate  # the board's own price wins over the plugin's table
                         cost = out.cost if out.cost is not None else (node.estimate or None)
                         paid = bool(node.kind in PROVIDER_KINDS and node.estimate > 0) or bool(out.cost)
                         record_meta = {"info": _safe(out.info), "label": node.label, "role": node.role,

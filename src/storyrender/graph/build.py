@@ -71,7 +71,9 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
             # previz) depend on them, so they are part of their keys; cloud providers' are not.
             p["hints"] = hints
         return g.add(Node(kind, p, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
-                          estimate=choice.estimate(seconds), extra={"hints": hints, "references": ref_paths(beat)}))
+                          estimate=choice.estimate(seconds),
+                          extra={"hints": hints, "references": ref_paths(beat),
+                                 "price_override": choice.price_override, "options": dict(choice.options)}))
 
     def pinned(path, role: str, beat: Beat, label: str) -> str:
         return g.add(Node("file", {"sha256": file_digest(path), "suffix": ".png"}, (), role=role, beat=beat.index,
@@ -164,7 +166,8 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
             params = {"job": Job.SPEECH.value, "provider": ch.identity(), "text": beat.say,
                       "voice": board.audio.voice_name, "seed": beat.seed}
             voice_keys.append(g.add(Node("speech", params, (), role=f"speech:{beat.id}", beat=beat.index,
-                                         label=f"voice {beat.index}", provider=ch.name, estimate=ch.estimate())))
+                                         label=f"voice {beat.index}", provider=ch.name, estimate=ch.estimate(),
+                                         extra={"options": dict(ch.options)})))
         else:
             voice_keys.append(None)
     music: dict[str, Any] | None = None

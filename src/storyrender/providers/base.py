@@ -223,6 +223,12 @@ class Provider:
     models: tuple[ModelInfo, ...] = ()
     concurrency: int = 4
     offline: bool = False
+    #: option names that change how a call is made, not what it makes (left out of node keys,
+    #: so tuning a timeout or pointing at a proxy never re-renders a paid result)
+    non_output_options: frozenset[str] = frozenset({
+        "base_url", "timeout", "request_timeout", "http_timeout", "poll_interval", "poll_retries", "max_retries",
+        "wait", "file_encoding", "upload", "concurrency",
+    })
     #: file suffix of each job's artifact
     suffixes: Mapping[Job, str] = {
         Job.TEXT_TO_IMAGE: ".png",

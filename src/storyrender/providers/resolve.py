@@ -42,14 +42,17 @@ class Choice:
     options: Mapping[str, Any]
     concurrency: int
     price: Price
+    #: the board overrides the list price (its estimate is then also the recorded cost)
+    price_override: bool = False
 
     def identity(self) -> dict:
         """What of the provider goes into node keys: name, model, output version, options."""
+        skip = self.provider.non_output_options
         return {
             "name": self.name,
             "model": self.model.name,
             "version": f"{self.provider.version}.{self.model.version}",
-            "options": dict(self.options),
+            "options": {k: v for k, v in self.options.items() if k not in skip},
         }
 
     @property
@@ -100,13 +103,15 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             if choice is None:
                 continue
             choices[(role, beat.index)] = choice
-            if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
-                problems = choice.provider.check(job, choice.model, seconds=beat.seconds,
-                                                 width=board.output.width, height=board.output.height,
-                                                 options=choice.options)
-                for problem in problems:
-                    ptr = f"/beats/{beat.index - 1}/seconds" if "s," in problem or " s" in problem else ref.pointer
-                    errors.append(board.error(f"beat {beat.index} ({beat.id}): {problem}", ptr))
+            is_video = job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO)
+            problems = choice.provider.check(job, choice.model, seconds=beat.seconds if is_video else None,
+                                             width=board.output.width, height=board.output.height,
+                                             options=choice.options)
+            for problem in problems:
+                about_length = is_video and ("second" in problem or " s" in problem)
+                ptr = f"/beats/{beat.index - 1}/seconds" if about_length else ref.pointer
+                where = f"beat {beat.index} ({beat.id}): " if is_video else ""
+                errors.append(board.error(f"{where}{problem}", ptr))
     # de-duplicate identical messages (same model problem on many beats)
     seen, unique = set(), []
     for e in errors:
@@ -159,4 +164,5 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
                       per_call=override.get("per_call"), as_of="storyboard")
     return Choice(role=role, job=job, provider=provider, name=provider.name, model=model,
                   options=MappingProxyType(dict(ref.options)),
-                  concurrency=ref.concurrency or provider.concurrency, price=price)
+                  concurrency=ref.concurrency or provider.concurrency, price=price,
+                  price_override=bool(override))

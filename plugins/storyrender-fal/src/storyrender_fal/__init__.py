@@ -1,0 +1,18 @@
+"""storyrender provider plugin for fal.ai (``fal/APP_ID``).
+
+``fal_client`` is imported only when a job runs, so listing providers costs nothing.
+"""
+
+from __future__ import annotations
+
+from storyrender import hookimpl
+
+from .provider import FalProvider
+
+__all__ = ["FalProvider", "register_providers"]
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_providers(register):
+    register(FalProvider())

@@ -1,0 +1,18 @@
+"""storyrender provider plugin for getimg.ai (``getimg/MODEL``), v2 API.
+
+The ``getimg`` SDK is imported only when a job runs, so listing providers costs nothing.
+"""
+
+from __future__ import annotations
+
+from storyrender import hookimpl
+
+from .provider import GetimgProvider
+
+__all__ = ["GetimgProvider", "register_providers"]
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_providers(register):
+    register(GetimgProvider())

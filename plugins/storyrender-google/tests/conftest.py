@@ -1,0 +1,64 @@
+"""Fixtures for the google provider tests (helpers live in google_fakes.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from google_fakes import TEST_KEY, FakeGoogle, png_bytes
+from storyrender.media.ffmpeg import encode_frames
+from storyrender.providers.base import RunContext
+from storyrender_google import GoogleProvider
+
+_ENV = ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE",
+        "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_VERTEX_BASE_URL",
+        "GOOGLE_GENAI_API_VERSION", "GOOGLE_APPLICATION_CREDENTIALS")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for var in _ENV:
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def env(clean_env, monkeypatch):
+    monkeypatch.setenv("GOOGLE_API_KEY", TEST_KEY)
+
+
+@pytest.fixture
+def fake(httpserver) -> FakeGoogle:
+    return FakeGoogle(httpserver)
+
+
+@pytest.fixture
+def provider() -> GoogleProvider:
+    return GoogleProvider()
+
+
+@pytest.fixture
+def ctx(tmp_path) -> RunContext:
+    return RunContext(tmp_path / "out" / "node.png")
+
+
+@pytest.fixture
+def vctx(tmp_path) -> RunContext:
+    return RunContext(tmp_path / "out" / "segment.mp4")
+
+
+@pytest.fixture(scope="session")
+def tiny_mp4(tmp_path_factory) -> bytes:
+    """A real 12-frame 64x36 H.264 MP4, as a vendor would send (colour ramps)."""
+    path = tmp_path_factory.mktemp("mp4") / "tiny.mp4"
+    frames = [np.full((36, 64, 3), (i * 20, 100, 255 - i * 20), dtype=np.uint8) for i in range(12)]
+    encode_frames(frames, path, fps=24, width=64, height=36)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def keyframes(tmp_path):
+    first = tmp_path / "k0.png"
+    last = tmp_path / "k1.png"
+    first.write_bytes(png_bytes(320, 180, (255, 0, 0)))
+    last.write_bytes(png_bytes(320, 180, (0, 0, 255)))
+    return first, last

@@ -1,0 +1,16 @@
+"""storyrender-openai: OpenAI's GPT image models as a storyrender provider named ``openai``.
+
+Registered through the ``storyrender`` entry-point group. Importing this package does not import
+the ``openai`` SDK: that happens inside the provider's methods, so ``storyrender --help`` stays fast.
+"""
+
+from storyrender import hookimpl
+
+from .provider import PRICES, OpenAIProvider
+
+__all__ = ["OpenAIProvider", "PRICES", "register_providers"]
+
+
+@hookimpl
+def register_providers(register):
+    register(OpenAIProvider())

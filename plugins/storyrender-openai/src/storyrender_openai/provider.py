@@ -1,0 +1,434 @@
+"""The ``openai`` provider: keyframes from OpenAI's GPT image models.
+
+Jobs:
+
+* ``text-to-image``: ``client.images.generate`` (``POST /v1/images/generations``) draws keyframe 0;
+* ``next-keyframe``: ``client.images.edit`` (``POST /v1/images/edits``, multipart) gets the previous
+  keyframe as its first image, then the reference images of the characters named in the beat, with
+  ``input_fidelity="high"`` on the models that take it, and the instruction "the same scene, N
+  seconds later: ...".
+
+GPT image models always answer with base64 (``data[0].b64_json``). The decoded image is checked
+with Pillow, fitted to the board's size (cover: scale, then centre-crop) and written as a PNG to
+``ctx.output_path`` through a temporary file, so a bad answer never leaves a file behind.
+
+Retries: the client is built with ``max_retries=0`` unless the board sets the ``max_retries``
+option. storyrender's executor already retries :class:`~storyrender.errors.TransientError` with
+backoff that honours ``retry_after``; letting the SDK retry as well would multiply the attempts (and
+the waiting) behind every rate limit.
+
+The SDK is imported inside the methods that use it, never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+from storyrender.errors import ProviderError, RefusedError, TransientError
+from storyrender.providers.base import (
+    ImageRequest,
+    Job,
+    KeyframeRequest,
+    Limits,
+    ModelInfo,
+    Price,
+    Provider,
+    Result,
+    RunContext,
+)
+
+__all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image"]
+
+#: List prices in USD per image at 1024x1024, per quality. Other sizes are priced by pixel area
+#: (1536x1024 costs 1.5 times as much), which is how OpenAI's published size tiers scale.
+#: ``None``: no published price known here; the result's cost is then reported as unknown.
+PRICES: dict[str, Any] = {
+    "as_of": "2026-11-24",
+    "unit": "USD per 1024x1024 image; other sizes scale with pixel area",
+    "models": {
+        "gpt-image-1": {"low": 0.011, "medium": 0.042, "high": 0.167},
+        "gpt-image-1.5": {"low": 0.009, "medium": 0.034, "high": 0.133},
+        "gpt-image-1-mini": {"low": 0.005, "medium": 0.011, "high": 0.036},
+        "gpt-image-2": None,
+    },
+}
+
+QUALITIES = ("low", "medium", "high", "auto")
+DEFAULT_QUALITY = "medium"
+
+#: Board options this provider reads (``{use: openai/MODEL, options: {...}}``).
+OPTIONS: dict[str, str] = {
+    "quality": "low | medium | high | auto (default medium); auto is priced as high",
+    "size": "the vendor size to ask for (e.g. 1536x1024); default: derived from the board's size",
+    "input_fidelity": "high | low for next keyframes; default high where the model takes it",
+    "moderation": "low | auto, for text-to-image (the vendor's default when unset)",
+    "base_url": "API base URL (e.g. http://127.0.0.1:8080/v1); default: OPENAI_BASE_URL or OpenAI's",
+    "timeout": "seconds to wait for one HTTP request (the SDK's default when unset)",
+    "max_retries": "retries inside the SDK (default 0: storyrender's executor retries)",
+}
+
+_TWO_STEP_SIZES = {"landscape": "1536x1024", "portrait": "1024x1536", "square": "1024x1024"}
+#: models that take input_fidelity="high" (gpt-image-1-mini takes only low; gpt-image-2 none)
+_HIGH_FIDELITY = ("gpt-image-1", "gpt-image-1.5")
+_MAX_2 = (3840, 2160)
+
+
+def _is_flexible(model: str) -> bool:
+    """gpt-image-2 and later take any WxH in multiples of 16."""
+    return model.startswith("gpt-image-2")
+
+
+def vendor_size(model: str, width: int, height: int, options: Mapping[str, Any] | None = None) -> str:
+    """The ``size`` to ask *model* for, for a board of *width* x *height*.
+
+    gpt-image-1, -1.5 and -1-mini take three sizes: landscape boards get 1536x1024, portrait ones
+    1024x1536, square ones 1024x1024. gpt-image-2 takes the board's size rounded to multiples of
+    16, scaled down to fit 3840x2160 (2160x3840 for portrait). The ``size`` option wins.
+    """
+    if options and options.get("size"):
+        return str(options["size"])
+    if not _is_flexible(model):
+        if width > height:
+            return _TWO_STEP_SIZES["landscape"]
+        if height > width:
+            return _TWO_STEP_SIZES["portrait"]
+        return _TWO_STEP_SIZES["square"]
+    long_max, short_max = _MAX_2
+    long_side, short_side = max(width, height), min(width, height)
+    scale = min(1.0, long_max / long_side, short_max / short_side)
+    w, h = width * scale, height * scale
+
+    def r16(v: float, cap: int) -> int:
+        return int(min(cap - cap % 16, max(16, int(v / 16 + 0.5) * 16)))  # half up
+
+    if width >= height:
+        return f"{r16(w, long_max)}x{r16(h, short_max)}"
+    return f"{r16(w, short_max)}x{r16(h, long_max)}"
+
+
+def _parse_size(size: str) -> tuple[int, int] | None:
+    try:
+        w, h = size.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        return None
+
+
+def price_per_image(model: str, quality: str, size: str) -> float | None:
+    """USD for one image of *size* at *quality*, from :data:`PRICES`; None when unknown."""
+    table = PRICES["models"].get(model)
+    if not table:
+        return None
+    per_square = table.get("high" if quality == "auto" else quality)
+    if per_square is None:
+        return None
+    dims = _parse_size(size)
+    area = (dims[0] * dims[1]) / (1024 * 1024) if dims else 1.0
+    return round(per_square * area, 6)
+
+
+def _model(name: str, description: str) -> ModelInfo:
+    # Estimated at the default quality and the default board size (1280x720 -> 1536x1024).
+    estimate = price_per_image(name, DEFAULT_QUALITY, "1536x1024")
+    return ModelInfo(
+        name=name,
+        jobs=frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}),
+        limits=Limits(max_size=_MAX_2 if _is_flexible(name) else None),
+        price=Price(per_image=estimate, as_of=PRICES["as_of"]),
+        description=description,
+    )
+
+
+class OpenAIProvider(Provider):
+    """OpenAI GPT image models: keyframe 0 (generate) and each next keyframe (edit)."""
+
+    name = "openai"
+    version = "1"
+    description = "OpenAI GPT image models (gpt-image-*): first keyframe and next keyframes"
+    key_env = ("OPENAI_API_KEY",)
+    concurrency = 4
+    options_help = OPTIONS
+    models = (
+        _model("gpt-image-1.5", "GPT Image 1.5"),
+        _model("gpt-image-1", "GPT Image 1 (the SDK marks it shut down on 2026-10-23)"),
+        _model("gpt-image-1-mini", "GPT Image 1 mini: cheapest; next keyframes at low input fidelity"),
+        _model("gpt-image-2", "GPT Image 2: any size in multiples of 16 up to 3840x2160 (price unknown)"),
+    )
+
+    # -- description -------------------------------------------------------------------------
+    def resolve_model(self, model: str) -> ModelInfo:
+        """Known models, plus any other ``gpt-image-*`` name (newer snapshots), priced as unknown."""
+        info = self.model_info(model)
+        if info is not None:
+            return info
+        if model.startswith("gpt-image-"):
+            return _model(model, "GPT image model (not in this plugin's table: no price known)")
+        raise KeyError(model)
+
+    def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
+              options: Mapping[str, Any]) -> list[str]:
+        problems = super().check(job, model, seconds=seconds, width=width, height=height, options=options)
+        quality = options.get("quality", DEFAULT_QUALITY)
+        if quality not in QUALITIES:
+            problems.append(
+                f"openai/{model.name}: quality must be one of {', '.join(QUALITIES)}, not {quality!r}"
+            )
+        size = vendor_size(model.name, width, height, options)
+        dims = _parse_size(size)
+        if dims is None:
+            problems.append(f"openai/{model.name}: size must be WIDTHxHEIGHT (e.g. 1536x1024), not {size!r}")
+        elif _is_flexible(model.name):
+            w, h = dims
+            if w % 16 or h % 16:
+                problems.append(f"openai/{model.name}: size {size} must be in multiples of 16")
+            if max(w, h) > 3 * min(w, h):
+                problems.append(
+                    f"openai/{model.name} takes aspect ratios between 1:3 and 3:1, not {width}x{height}: "
+                    f"use a less extreme output.size"
+                )
+        fidelity = options.get("input_fidelity")
+        if fidelity is not None and fidelity not in ("high", "low"):
+            problems.append(f"openai/{model.name}: input_fidelity must be high or low, not {fidelity!r}")
+        return problems
+
+    # -- jobs --------------------------------------------------------------------------------
+    def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
+        options = dict(request.options)
+        size = vendor_size(request.model, request.width, request.height, options)
+        quality = str(options.get("quality", DEFAULT_QUALITY))
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "prompt": _with_negative(_with_camera(request.prompt, request.hints), request.negative_prompt),
+            "size": size,
+            "quality": quality,
+            "output_format": "png",
+            "n": 1,
+        }
+        if options.get("moderation"):
+            kwargs["moderation"] = str(options["moderation"])
+        with self._client(options) as client:
+            ctx.log(f"openai: {request.model} generate {size} ({quality})")
+            response = self._call(client.images.generate, kwargs)
+        return self._finish(response, request.model, quality, size, request.width, request.height, ctx)
+
+    def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
+        options = dict(request.options)
+        size = vendor_size(request.model, request.width, request.height, options)
+        quality = str(options.get("quality", DEFAULT_QUALITY))
+        images = [("keyframe.png", _png_bytes(request.previous), "image/png")]
+        for i, ref in enumerate(request.references, start=1):
+            images.append((f"reference-{i}.png", _png_bytes(ref), "image/png"))
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "image": images if len(images) > 1 else images[0],
+            "prompt": keyframe_instruction(request.prompt, request.seconds,
+                                           references=len(request.references),
+                                           camera=request.hints.get("camera"),
+                                           negative=request.negative_prompt),
+            "size": size,
+            "quality": quality,
+            "output_format": "png",
+            "n": 1,
+        }
+        fidelity = options.get("input_fidelity")
+        if fidelity is None and request.model in _HIGH_FIDELITY:
+            fidelity = "high"
+        if fidelity is not None:
+            kwargs["input_fidelity"] = str(fidelity)
+        with self._client(options) as client:
+            ctx.log(f"openai: {request.model} edit {size} ({quality}, {len(images)} image(s))")
+            response = self._call(client.images.edit, kwargs)
+        return self._finish(response, request.model, quality, size, request.width, request.height, ctx)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _client(self, options: Mapping[str, Any]):
+        """An ``openai.OpenAI`` client. ``base_url`` is passed only when the board sets it, so the
+        SDK's own ``OPENAI_BASE_URL`` keeps working. Raises MissingKeyError before any request."""
+        key = self.api_key()
+        import openai
+
+        kwargs: dict[str, Any] = {"api_key": key, "max_retries": int(options.get("max_retries", 0))}
+        if options.get("base_url"):
+            kwargs["base_url"] = str(options["base_url"])
+        if options.get("timeout") is not None:
+            kwargs["timeout"] = float(options["timeout"])
+        return openai.OpenAI(**kwargs)
+
+    def _call(self, method, kwargs: dict[str, Any]):
+        import openai
+
+        try:
+            return method(**kwargs)
+        except openai.OpenAIError as exc:
+            raise translate_error(exc) from None
+
+    def _finish(self, response: Any, model: str, quality: str, size: str, width: int, height: int,
+                ctx: RunContext) -> Result:
+        data = getattr(response, "data", None)
+        b64 = getattr(data[0], "b64_json", None) if data else None
+        if not isinstance(b64, str) or not b64:
+            raise ProviderError(f"openai/{model} answered without an image (no data[0].b64_json)")
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProviderError(f"openai/{model} answered with an image that is not valid base64") from None
+        image = _open_image(raw, f"openai/{model}")
+        vendor_dims = image.size
+        _write_png(_fit(image, width, height), ctx.output_path)
+        usage = getattr(response, "usage", None)
+        info: dict[str, Any] = {
+            "model": model,
+            "size": size,
+            "quality": quality,
+            "vendor_image_size": list(vendor_dims),
+            "usage": usage.model_dump(exclude_none=True) if hasattr(usage, "model_dump") else None,
+            "price_as_of": PRICES["as_of"],
+        }
+        return Result(ctx.output_path, cost_usd=price_per_image(model, quality, size), info=info)
+
+
+# ---------------------------------------------------------------------------------------------
+# prompts, images, errors
+# ---------------------------------------------------------------------------------------------
+
+
+def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, camera: str | None = None,
+                         negative: str = "") -> str:
+    """The edit prompt for "the same scene, N seconds later"."""
+    text = (
+        f"The same scene, {seconds:g} seconds later: {prompt.strip().rstrip('.')}. "
+        "Keep the characters, style, lighting and camera consistent with the first image."
+    )
+    if camera:
+        text += f" Camera: {camera}."
+    if references:
+        text += " The other images show the characters: keep them looking exactly like that."
+    return _with_negative(text, negative)
+
+
+def _with_camera(prompt: str, hints: Mapping[str, Any]) -> str:
+    camera = hints.get("camera") if hints else None
+    return f"{prompt.strip().rstrip('.')}. Camera: {camera}." if camera else prompt
+
+
+def _with_negative(prompt: str, negative: str) -> str:
+    return f"{prompt} Avoid: {negative.strip()}." if negative and negative.strip() else prompt
+
+
+def _png_bytes(path: Path) -> bytes:
+    """*path* as PNG bytes (the file is re-encoded when it is another format)."""
+    from PIL import Image
+
+    data = Path(path).read_bytes()
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return data
+    with Image.open(io.BytesIO(data)) as img:
+        out = io.BytesIO()
+        img.convert("RGBA" if "A" in img.getbands() else "RGB").save(out, format="PNG")
+        return out.getvalue()
+
+
+def _open_image(raw: bytes, who: str):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(raw))
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ProviderError(f"{who} answered with data that is not a readable image ({exc})") from None
+    return img
+
+
+def _fit(img, width: int, height: int):
+    """RGB, exactly width x height: scaled to cover, then centre-cropped."""
+    from PIL import Image, ImageOps
+
+    if img.mode != "RGB":
+        if "A" in img.getbands():
+            base = Image.new("RGB", img.size, (0, 0, 0))
+            base.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
+            img = base
+        else:
+            img = img.convert("RGB")
+    if img.size == (width, height):
+        return img
+    return ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS)
+
+
+def _write_png(img, path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            img.save(fh, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``retry-after`` (numbers only), else None."""
+    if headers is None:
+        return None
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        if seconds >= 0:
+            return seconds
+    return None
+
+
+def _vendor_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str) and body["message"]:
+        return body["message"]
+    return str(getattr(exc, "message", "") or exc)
+
+
+def translate_error(exc: Exception) -> ProviderError:
+    """Map an ``openai`` exception to a storyrender error (never with the key in it)."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientError("the OpenAI API did not answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientError(f"could not reach the OpenAI API: {getattr(exc, 'message', exc)}")
+    if isinstance(exc, openai.APIStatusError):
+        message = _vendor_message(exc)
+        code = getattr(exc, "code", None)
+        status = exc.status_code
+        request_id = getattr(exc, "request_id", None)
+        suffix = f" [request {request_id}]" if request_id else ""
+        if isinstance(exc, openai.RateLimitError):
+            if code == "insufficient_quota":
+                return ProviderError(f"OpenAI quota exhausted: {message}: check the account's billing{suffix}")
+            return TransientError(f"OpenAI rate limit (HTTP 429): {message}{suffix}",
+                                  retry_after=_retry_after(exc.response.headers))
+        if isinstance(exc, openai.InternalServerError) or status in (408, 409) or status >= 500:
+            return TransientError(f"OpenAI server error (HTTP {status}): {message}{suffix}",
+                                  retry_after=_retry_after(exc.response.headers))
+        if isinstance(exc, openai.BadRequestError) and code in ("moderation_blocked", "content_policy_violation"):
+            return RefusedError(f"OpenAI refused the prompt or image ({code}): {message}{suffix}")
+        if isinstance(exc, openai.AuthenticationError):
+            return ProviderError(f"OpenAI refused the API key (HTTP 401): check OPENAI_API_KEY{suffix}")
+        if isinstance(exc, openai.PermissionDeniedError):
+            return ProviderError(f"OpenAI denied access (HTTP 403): {message}{suffix}")
+        if isinstance(exc, openai.NotFoundError):
+            return ProviderError(f"OpenAI does not know this model or path (HTTP 404): {message}{suffix}")
+        what = f"{status}, {code}" if code else f"{status}"
+        return ProviderError(f"OpenAI rejected the request (HTTP {what}): {message}{suffix}")
+    return ProviderError(f"OpenAI SDK error: {exc}")

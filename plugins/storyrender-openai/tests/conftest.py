@@ -1,0 +1,34 @@
+"""Fixtures for the openai provider tests (helpers live in openai_fakes.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_fakes import TEST_KEY, FakeOpenAI
+from storyrender.providers.base import RunContext
+from storyrender_openai import OpenAIProvider
+
+
+@pytest.fixture
+def fake(httpserver) -> FakeOpenAI:
+    return FakeOpenAI(httpserver)
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    for var in ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_ADMIN_KEY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def provider() -> OpenAIProvider:
+    return OpenAIProvider()
+
+
+@pytest.fixture
+def ctx(tmp_path) -> RunContext:
+    return RunContext(tmp_path / "out" / "keyframe.png")
+
+

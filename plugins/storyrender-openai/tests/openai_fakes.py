@@ -1,0 +1,116 @@
+"""A fake of OpenAI's images API on 127.0.0.1 (pytest-httpserver), driven by the real SDK."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PIL import Image
+from werkzeug import Request, Response
+
+from storyrender.providers.base import ImageRequest, KeyframeRequest
+
+TEST_KEY = "sk-test-0123456789abcdef0123"
+
+
+def png_bytes(width: int, height: int, color=(200, 80, 40), fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format=fmt)
+    return out.getvalue()
+
+
+def image_response(width: int = 1536, height: int = 1024, color=(10, 120, 200)) -> dict:
+    return {
+        "created": 1760000000,
+        "data": [{"b64_json": base64.b64encode(png_bytes(width, height, color)).decode()}],
+        "size": f"{width}x{height}",
+        "quality": "medium",
+        "output_format": "png",
+        "usage": {
+            "input_tokens": 50,
+            "input_tokens_details": {"image_tokens": 40, "text_tokens": 10},
+            "output_tokens": 1056,
+            "total_tokens": 1106,
+        },
+    }
+
+
+def error_body(message: str, code: str | None, type_: str = "invalid_request_error") -> dict:
+    return {"error": {"message": message, "type": type_, "param": None, "code": code}}
+
+
+@dataclass
+class Seen:
+    """One request that reached the fake."""
+
+    path: str
+    headers: dict[str, str]
+    json: Any = None
+    form: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[bytes]] = field(default_factory=dict)
+
+
+class FakeOpenAI:
+    """Answers queued responses in order, per path, and records every request."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.seen: list[Seen] = []
+        self.queue: dict[str, list[Callable[[Request], Response]]] = {}
+        for path in ("/v1/images/generations", "/v1/images/edits"):
+            server.expect_request(path, method="POST").respond_with_handler(self._handler(path))
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url_for("/v1")
+
+    def push(self, path: str, status: int = 200, body: Any = None, headers: dict | None = None,
+             raw: bytes | None = None, delay: float = 0.0) -> None:
+        def respond(request: Request) -> Response:
+            if delay:
+                import time
+
+                time.sleep(delay)
+            if raw is not None:
+                return Response(raw, status=status, headers=headers, content_type="text/html")
+            return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+        self.queue.setdefault(path, []).append(respond)
+
+    def _handler(self, path: str):
+        def handle(request: Request) -> Response:
+            seen = Seen(path=path, headers={k.lower(): v for k, v in request.headers.items()})
+            if request.mimetype == "application/json":
+                seen.json = request.get_json()
+            else:
+                seen.form = {k: request.form.getlist(k) for k in request.form}
+                seen.files = {k: [f.read() for f in request.files.getlist(k)] for k in request.files}
+            self.seen.append(seen)
+            pending = self.queue.get(path) or []
+            if not pending:
+                return Response(json.dumps(error_body("fake: nothing queued", None)), status=418)
+            return pending.pop(0)(request)
+
+        return handle
+
+
+def image_request(model: str = "gpt-image-1.5", *, base_url: str | None, width: int = 320, height: int = 180,
+                  **options) -> ImageRequest:
+    if base_url:
+        options["base_url"] = base_url
+    return ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=42,
+                        width=width, height=height, options=options)
+
+
+def keyframe_request(previous: Path, model: str = "gpt-image-1.5", *, base_url: str | None,
+                     references: tuple[Path, ...] = (), width: int = 320, height: int = 180,
+                     **options) -> KeyframeRequest:
+    if base_url:
+        options["base_url"] = base_url
+    return KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=42,
+                           width=width, height=height, options=options, references=references,
+                           previous=previous, seconds=6, hints={"camera": "push-in"})

@@ -1,0 +1,138 @@
+"""The fake replicate vendor API and small media helpers shared by this plugin's tests."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+
+from PIL import Image
+from werkzeug import Request, Response
+
+TOKEN = "r8_testtoken_0123456789abcdef"
+
+
+def png_bytes(width: int, height: int, color: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class FakeReplicate:
+    """Replicate's API as far as the provider uses it.
+
+    ``script``: the statuses the prediction goes through, one per request that shows it (the
+    create response shows the first); after the script, ``final`` is shown.
+    ``create_errors`` / ``poll_errors``: (status, body, headers) answered, in order, before the
+    normal answer to creates / polls.
+    """
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.base = server.url_for("").rstrip("/")
+        self.script: list[str] = ["starting", "processing", "processing"]
+        self.final: dict = {"status": "succeeded"}
+        self.output_body: bytes = b""
+        self.output_name = "out.png"
+        self.output_shape = "list"  # list | str
+        self.create_errors: list[tuple[int, object, dict]] = []
+        self.poll_errors: list[tuple[int, object, dict]] = []
+        self.create_override: object | None = None  # a raw body answered to the create
+        self.creates: list[dict] = []
+        self.polls = 0
+        self.cancels: list[str] = []
+        self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._state: dict[str, list[str]] = {}
+        self._inputs: dict[str, dict] = {}
+        server.expect_request(re.compile(r"^/v1/models/[^/]+/[^/]+/predictions$"), method="POST") \
+            .respond_with_handler(self._create)
+        server.expect_request("/v1/predictions", method="POST").respond_with_handler(self._create)
+        server.expect_request(re.compile(r"^/v1/predictions/[^/]+/cancel$"), method="POST") \
+            .respond_with_handler(self._cancel)
+        server.expect_request(re.compile(r"^/v1/predictions/[^/]+$"), method="GET") \
+            .respond_with_handler(self._get)
+        server.expect_request("/v1/files", method="POST").respond_with_handler(self._upload)
+        server.expect_request(re.compile(r"^/outputs/.+$"), method="GET").respond_with_handler(self._output)
+
+    # -- helpers for tests ------------------------------------------------------------------
+    @property
+    def output_url(self) -> str:
+        return f"{self.base}/outputs/{self.output_name}"
+
+    def upload_for(self, url: str) -> bytes:
+        return self.uploads[url.rsplit("/", 1)[1]]
+
+    def requests_to(self, path_regex: str) -> list:
+        return [r for r, _ in self.server.log if re.search(path_regex, r.path)]
+
+    # -- handlers ---------------------------------------------------------------------------
+    @staticmethod
+    def _json(status: int, body: object, headers: dict | None = None) -> Response:
+        text = body if isinstance(body, str) else json.dumps(body)
+        return Response(text, status=status, headers=headers or {}, content_type="application/json")
+
+    def _prediction(self, pid: str, status: str, model: str) -> dict:
+        body = {
+            "id": pid, "model": model, "version": "hidden", "status": status,
+            "input": self._inputs.get(pid, {}), "output": None, "logs": "", "error": None,
+            "metrics": {}, "created_at": "2026-11-24T00:00:00Z", "started_at": None, "completed_at": None,
+            "urls": {"get": f"{self.base}/v1/predictions/{pid}", "cancel": f"{self.base}/v1/predictions/{pid}/cancel"},
+        }
+        if status == "succeeded":
+            output = self.final.get("output", self.output_url)
+            if self.output_shape == "list" and isinstance(output, str):
+                output = [output]
+            body.update(output=output, metrics=self.final.get("metrics", {"predict_time": 1.5}))
+        elif status == "failed":
+            body.update(error=self.final.get("error", "something broke"))
+        return body
+
+    def _create(self, request: Request) -> Response:
+        self.creates.append({"path": request.path, "json": request.get_json(), "headers": dict(request.headers)})
+        if self.create_errors:
+            return self._json(*self.create_errors.pop(0))
+        if self.create_override is not None:
+            return self._json(201, self.create_override)
+        pid = f"pred{next(self._ids)}"
+        steps = list(self.script) + [self.final["status"]]
+        self._state[pid] = steps
+        self._inputs[pid] = request.get_json().get("input", {})
+        model = request.path.split("/v1/models/")[-1].rsplit("/predictions", 1)[0]
+        return self._json(201, self._prediction(pid, steps[0], model))
+
+    def _get(self, request: Request) -> Response:
+        self.polls += 1
+        if self.poll_errors:
+            return self._json(*self.poll_errors.pop(0))
+        pid = request.path.rsplit("/", 1)[1]
+        steps = self._state[pid]
+        if len(steps) > 1:
+            steps.pop(0)
+        return self._json(200, self._prediction(pid, steps[0], "m/m"))
+
+    def _cancel(self, request: Request) -> Response:
+        pid = request.path.split("/")[-2]
+        self.cancels.append(pid)
+        self._state[pid] = ["canceled"]
+        return self._json(200, self._prediction(pid, "canceled", "m/m"))
+
+    def _upload(self, request: Request) -> Response:
+        f = request.files["content"]
+        fid = f"file{next(self._file_ids)}"
+        data = f.read()
+        self.uploads[fid] = data
+        self.upload_names[fid] = f.filename
+        return self._json(201, {
+            "id": fid, "name": f.filename, "content_type": f.mimetype, "size": len(data), "etag": "x",
+            "checksums": {}, "metadata": {}, "created_at": "2026-11-24T00:00:00Z", "expires_at": None,
+            "urls": {"get": f"{self.base}/v1/files/{fid}"},
+        })
+
+    def _output(self, request: Request) -> Response:
+        ctype = "video/mp4" if self.output_name.endswith(".mp4") else "image/png"
+        return Response(self.output_body, status=200, content_type=ctype)
+
