@@ -52,8 +52,10 @@ class LogReporter:
             self._line(f"note: {_PREVIZ}")
         cost = plan.estimate(graph)
         money = f", estimated ${cost:.2f}" if cost else ""
-        self._line(f"{len(graph)} nodes: {len(plan.cached)} cached at the top, {n_run} to make "
-                   f"({n_prov} provider calls{money})")
+        if not n_run:
+            self._line(f"nothing to make: the outputs are cached ({len(graph)} nodes)")
+        else:
+            self._line(f"{n_run} of {len(graph)} nodes to make ({n_prov} provider calls{money})")
 
     def node_started(self, node: Node) -> None:
         if self.verbose or node.kind in PROVIDER_KINDS:
@@ -192,7 +194,7 @@ class LiveReporter(LogReporter):
         colour = "green" if report.status == "ok" else "red"
         self.console.print(f"[{colour}]{report.status}[/]: {t['rendered']} made, {t['cached']} cached, "
                            f"{t['failed']} failed, {t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, "
-                           f"{t['seconds']:.1f}s")
+                           f"{t['seconds']:.1f}s", highlight=False)
         for f in report.failures:
             self.console.print(f"  [red]failed[/]: {f.label}: {f.error}", markup=True, highlight=False)
 
