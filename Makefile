@@ -29,7 +29,8 @@ system-deps:
 demo: install
 	@$(BIN)/storyrender build --offline storyboards/example.yaml
 
-## test: every test (core and plugins)
+## test: every test (core and plugins); also installs Chromium for the review-page browser test
+test: export STORYRENDER_BROWSER_DEPS = 1
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS) tests $(foreach p,$(PLUGINS),$(p)/tests)
 

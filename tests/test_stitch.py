@@ -91,6 +91,12 @@ def test_every_xfade_transition(tmp_path_factory, clips):
     expected = sum(n) - sum(t.frames for t in trs)
     info = probe(out)
     assert info.frames == expected
+    # identical encoder settings: every piece has the same parameter sets, so stream copy joins them safely
+    extradata = set()
+    for piece in sorted(tmp.glob("all-piece*.mp4")):
+        with av.open(str(piece)) as c:
+            extradata.add(bytes(c.streams.video[0].codec_context.extradata))
+    assert len(extradata) == 1
     assert abs(info.duration - expected / FPS) < 1e-6
 
 

@@ -127,3 +127,33 @@ def test_no_sound_at_all_gives_a_silent_track_of_the_right_length(tmp_path, boar
     x, _ = decode_audio(tmp_path / "a.m4a")
     assert np.abs(x).max() < 1e-6
     assert abs(durations(tmp_path / "a.m4a")["audio"] - total_frames(n, trs) / FPS) <= AAC_FRAME
+
+
+def test_loudness_is_normalised(tmp_path):
+    import re
+    import subprocess
+
+    from storyrender.media.ffmpeg import ffmpeg_exe
+
+    quiet = make_clip_with_audio(tmp_path / "q.mp4", 0, 41, w=160, h=90, fps=FPS, freq=500)  # 5 s of sine
+    res = render_audio([quiet], [40], [], FPS, tmp_path / "a.m4a")
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-i", res.path, "-af", "ebur128=framelog=quiet",
+                           "-f", "null", "-"], capture_output=True, text=True)
+    summary = proc.stderr[proc.stderr.rfind("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    assert abs(integrated - (-16.0)) < 2.0, summary
+
+
+def test_clip_with_a_silent_audio_track(tmp_path):
+    """Digital silence must not reach loudnorm (it outputs NaN and the AAC encoder fails)."""
+    from storyrender.media.probe import probe
+
+    video, _ = make_clip(tmp_path / "v.mp4", 0, 9)
+    run_ffmpeg(["-i", str(video), "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v", "-map", "1:a",
+                "-c:v", "copy", "-c:a", "aac", "-shortest", str(tmp_path / "s.mp4")])
+    clip = (tmp_path / "s.mp4", probe(tmp_path / "s.mp4"))
+    assert clip[1].has_audio
+    res = render_audio([clip, clip], [8, 8], [Transition("fade", 2)], FPS, tmp_path / "a.m4a")
+    x, _ = decode_audio(tmp_path / "a.m4a")
+    assert np.isfinite(x).all() and np.abs(x).max() < 1e-4
+    assert abs(durations(tmp_path / "a.m4a")["audio"] - res.duration) <= AAC_FRAME

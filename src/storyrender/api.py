@@ -26,7 +26,7 @@ from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import Resolution, resolve_board
 from .spec import Board, load_board
 
-__all__ = ["Prepared", "prepare", "plan", "build", "PlanRow", "manifest_path", "BudgetError"]
+__all__ = ["Prepared", "prepare", "plan", "build", "build_many", "PlanRow", "manifest_path", "BudgetError"]
 
 
 class BudgetError(BoardError):
@@ -49,8 +49,17 @@ def prepare(path: str | os.PathLike, *, offline: bool = False, registry: Provide
     return Prepared(board, resolution, graph)
 
 
-def open_store(board: Board, cache_dir: str | os.PathLike | None) -> Store:
-    return Store(Path(cache_dir) if cache_dir else default_cache_dir(board.source.parent))
+def open_store(board: Board, cache_dir: str | os.PathLike | None, *, remote: Any = None) -> Store:
+    """The board's store; *remote* is an optional shared cache (see :mod:`storyrender.cache.remote`)."""
+    return Store(Path(cache_dir) if cache_dir else default_cache_dir(board.source.parent), remote=remote)
+
+
+def _store_warnings(store: Store) -> list[str]:
+    """Wait for the remote cache's uploads, then take its warnings (an outage is a warning, never a failure)."""
+    flush, take = getattr(store, "flush", None), getattr(store, "take_warnings", None)
+    if flush is not None:
+        flush()
+    return list(take()) if take is not None else []
 
 
 def manifest_path(board: Board) -> Path:
@@ -124,6 +133,26 @@ def build(prepared: Prepared, store: Store, *, events: Any = None, executor: Exe
           jobs: int = 4, budget: float | None = None, retry: RetryPolicy | None = None,
           targets: list[str] | None = None, write_outputs: bool = True) -> BuildReport:
     """Render what is missing, publish the outputs, write the manifest; returns the report."""
+    # The shared lock keeps `cache prune` from evicting anything this build planned to read.
+    with store.in_use():
+        report = _build(prepared, store, events=events, executor=executor, jobs=jobs, budget=budget, retry=retry,
+                        targets=targets, write_outputs=write_outputs)
+        report.warnings.extend(_store_warnings(store))
+    if report.status == "ok":
+        _enforce_limit(store, set(graph_keys(prepared)), report)
+    if events is not None:
+        events.build_finished(report)
+    return report
+
+
+def graph_keys(prepared: Prepared) -> list[str]:
+    """Every node key of a prepared board (what `cache prune --keep-board` keeps)."""
+    return list(prepared.graph.order)
+
+
+def _build(prepared: Prepared, store: Store, *, events: Any, executor: Executor | None, jobs: int,
+           budget: float | None, retry: RetryPolicy | None, targets: list[str] | None,
+           write_outputs: bool) -> BuildReport:
     board, graph = prepared.board, prepared.graph
     pre = plan_nodes(graph, store, targets=targets)
     check_keys(prepared, pre.to_run)
@@ -145,9 +174,117 @@ def build(prepared: Prepared, store: Store, *, events: Any = None, executor: Exe
     store.set_state(_state_name(board), snapshot(graph))
     if write_outputs and targets is None:
         _write_manifest(prepared, report, store)
-    if events is not None:
-        events.build_finished(report)
     return report
+
+
+def build_many(prepared_list: list[Prepared], store: Store, **kwargs: Any) -> list[BuildReport]:
+    """Build several boards in one run (see :func:`_build_many`), holding the store against pruning."""
+    with store.in_use():  # `cache prune` waits: nothing this run planned to read is evicted under it
+        reports = _build_many(prepared_list, store, **kwargs)
+    if reports and all(r.status == "ok" for r in reports):
+        keep: set[str] = set()
+        for p in prepared_list:
+            keep.update(graph_keys(p))
+        _enforce_limit(store, keep, reports[-1])
+    return reports
+
+
+def _enforce_limit(store: Store, keep: set[str], report: BuildReport) -> None:
+    """The cache's size limit (`storyrender cache limit`): evict unpaid entries *keep* does not need."""
+    limit = store.max_bytes
+    if limit is None:
+        return
+    from .cache.store import CacheBusy
+
+    try:
+        pruned = store.prune(keep=keep, max_bytes=limit, wait=0)
+    except CacheBusy:
+        return  # another build is running; the next build or `storyrender cache prune` will do it
+    if pruned["removed"]:
+        report.warnings.append(f"the cache was over its limit: removed {pruned['removed']} unpaid entries")
+
+
+def _build_many(prepared_list: list[Prepared], store: Store, *, events: Any = None,
+                executor: Executor | None = None, jobs: int = 4, budget: float | None = None,
+                retry: RetryPolicy | None = None, targets: list[list[str] | None] | None = None,
+                write_outputs: bool = True) -> list[BuildReport]:
+    """Build several boards in one run: one store, one job pool, one report per board.
+
+    The boards' graphs are unioned by key (a node two boards share is made once) and run
+    through :func:`run_build` with every board's targets; then each board is published and
+    gets its manifest, exactly as :func:`build` does. *targets* gives each board's own target
+    keys (``None``: its outputs; then nothing is published for it). A node made once for two
+    boards is reported ``rendered`` for the first board that needs it and ``cached`` for the
+    others, so per-board provider calls and costs add up to what was really spent. *budget*
+    covers the whole run.
+    """
+    import dataclasses
+
+    if not prepared_list:
+        return []
+    many = len(prepared_list) > 1
+    union = Graph()
+    for p in prepared_list:
+        for node in p.graph:
+            if node.key not in union.nodes:
+                union.add(dataclasses.replace(node, label=f"{p.board.display}: {node.label}") if many else node)
+    board_targets = [(targets[i] if targets is not None else None) for i in range(len(prepared_list))]
+    all_targets: list[str] = []
+    for p, t in zip(prepared_list, board_targets):
+        for k in (t if t is not None else p.graph.targets.values()):
+            if k not in all_targets:
+                all_targets.append(k)
+    # Keys and budget are checked for everything before anything starts.
+    for p, t in zip(prepared_list, board_targets):
+        check_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
+    if budget is not None:
+        estimate = plan_nodes(union, store, targets=all_targets).estimate(union)
+        if estimate > budget + 1e-9:
+            raise BudgetError(
+                f"the estimated cost of what is left to render{f' in {len(prepared_list)} boards' if many else ''} "
+                f"is ${estimate:.2f}, over the budget of ${budget:.2f}",
+                file=prepared_list[0].board.display,
+                hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
+    limits: dict[str, int] = {}
+    providers: dict[str, Any] = {}
+    for p in prepared_list:
+        for choice in p.resolution.choices.values():
+            limits[choice.name] = min(limits.get(choice.name, choice.concurrency), choice.concurrency)
+        providers.update(p.resolution.providers())
+    name = prepared_list[0].board.display if not many else f"{len(prepared_list)} boards"
+    whole, _ = run_build(union, store, providers, events=events, executor=executor or ThreadExecutor(jobs),
+                         limits=limits, retry=retry or RetryPolicy(), budget=budget, targets=all_targets,
+                         board_name=name)
+    whole.warnings.extend(_store_warnings(store))
+    by_key = {r.key: r for r in whole.nodes}
+    claimed: set[str] = set()
+    reports: list[BuildReport] = []
+    for p, t in zip(prepared_list, board_targets):
+        rows = []
+        for node in p.graph:
+            r = dataclasses.replace(by_key[node.key], role=node.role, label=node.label, beat=node.beat)
+            if r.status == "rendered":
+                if node.key in claimed:  # made for an earlier board of this run
+                    r.status, r.seconds, r.attempts = "cached", 0.0, 0
+                claimed.add(node.key)
+            rows.append(r)
+        if whole.status == "interrupted":
+            status = "interrupted"
+        elif any(r.status in ("failed", "skipped") for r in rows):
+            status = "failed"
+        else:
+            status = "ok"
+        report = BuildReport(board=p.board.display, status=status, nodes=rows, seconds=whole.seconds,
+                             warnings=list(whole.warnings))
+        if write_outputs and status == "ok" and t is None:
+            report.outputs = _publish(p, store)
+        store.set_state(_state_name(p.board), snapshot(p.graph))
+        if write_outputs and t is None:
+            _write_manifest(p, report, store)
+        reports.append(report)
+    if events is not None:
+        events.build_finished(whole)
+    return reports
 
 
 def _publish(prepared: Prepared, store: Store) -> dict[str, str]:
@@ -203,4 +340,7 @@ def _write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> Pa
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
     os.replace(tmp, path)
+    from .review import write_review_after_build  # the page beside the output; a failure is only a warning
+
+    write_review_after_build(path, store, report, doc=doc)
     return path

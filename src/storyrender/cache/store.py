@@ -11,6 +11,11 @@ A record is written only after its artifact file is complete and in place (``os.
 so a half-written artifact is never served: a crash leaves at most an orphan file that the
 next producer of that key overwrites. Records of paid results (``cost > 0`` or ``paid``) are
 never evicted silently: see :meth:`prune`.
+
+Eviction never runs under a build: every build holds a shared lock on ``gc.lock`` (see
+:meth:`Store.in_use`) from planning to publishing, and :meth:`prune` needs it exclusively (it
+waits, or gives up with :class:`CacheBusy`). So an artifact a build planned to read is still there
+when the build reads it.
 """
 
 from __future__ import annotations
@@ -28,10 +33,32 @@ from typing import Any, Iterator
 
 import diskcache
 
-__all__ = ["Record", "Store", "default_cache_dir"]
+__all__ = ["Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]
 
 _STATE = "state:"
 _REC = "node:"
+
+
+class CacheBusy(Exception):
+    """The store is in use by a running build (so it cannot be pruned now)."""
+
+
+def parse_size(text: str | int) -> int:
+    """``500M``, ``2G``, ``1.5GB``, ``800k``, ``123`` (bytes) -> bytes (K/M/G/T are powers of 1024)."""
+    if isinstance(text, int):
+        return text
+    t = str(text).strip().upper().removesuffix("IB").removesuffix("B")
+    mult = 1
+    if t and t[-1] in "KMGT":
+        mult = 1024 ** ("KMGT".index(t[-1]) + 1)
+        t = t[:-1]
+    try:
+        value = float(t)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a size (write e.g. 500M, 2G or a number of bytes)") from None
+    if value < 0 or value != value:
+        raise ValueError(f"{text!r} is not a size")
+    return int(value * mult)
 
 
 @dataclass(frozen=True)
@@ -60,8 +87,11 @@ def default_cache_dir(board_dir: Path) -> Path:
 class Store:
     """Artifacts by node key, recorded only when complete."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, remote: Any = None) -> None:
         self.directory = Path(directory)
+        #: an optional shared cache (e.g. :class:`storyrender.cache.remote.S3Remote`): consulted on
+        #: a miss, offered every new artifact; it never raises and collects its own warnings
+        self.remote = remote
         self.artifacts = self.directory / "artifacts"
         self.tmp = self.directory / "tmp"
         self.locks = self.directory / "locks"
@@ -71,7 +101,17 @@ class Store:
                                       size_limit=2**62, timeout=60)
 
     def close(self) -> None:
+        self.flush()
         self._index.close()
+
+    def flush(self) -> None:
+        """Wait until the remote cache (if any) has every artifact offered to it."""
+        if self.remote is not None:
+            self.remote.flush()
+
+    def take_warnings(self) -> list[str]:
+        """Warnings collected since the last call (the remote cache's: the store never prints)."""
+        return self.remote.take_warnings() if self.remote is not None else []
 
     def __enter__(self) -> "Store":
         return self
@@ -86,12 +126,22 @@ class Store:
     def get(self, key: str) -> Record | None:
         """The record of *key* if its artifact is complete and present, else None."""
         raw = self._index.get(_REC + key)
-        if raw is None:
-            return None
-        rec = Record(**raw)
-        if not self.path_for(key, rec.suffix).exists():
-            return None
+        rec = Record(**raw) if raw is not None else None
+        if rec is None or not self.path_for(key, rec.suffix).exists():
+            return self._pull(key) if self.remote is not None else None
         return rec
+
+    def _pull(self, key: str) -> Record | None:
+        """Bring *key* from the remote cache into this store (verified by the remote), or None."""
+        got = self.remote.fetch(key, self.tmp)
+        if got is None:
+            return None
+        raw, src = got
+        try:
+            return self._install(key, Path(src), kind=raw.get("kind") or "", paid=bool(raw.get("paid")),
+                                 cost=raw.get("cost"), meta=dict(raw.get("meta") or {}))
+        finally:
+            Path(src).unlink(missing_ok=True)
 
     def path(self, key: str) -> Path | None:
         rec = self.get(key)
@@ -114,7 +164,14 @@ class Store:
 
     def put(self, key: str, src: Path, *, kind: str, paid: bool = False, cost: float | None = None,
             meta: dict[str, Any] | None = None) -> Record:
-        """Move the finished file *src* in as the artifact of *key* and record it."""
+        """Move the finished file *src* in as the artifact of *key* and record it (and offer it to the remote)."""
+        rec = self._install(key, Path(src), kind=kind, paid=paid, cost=cost, meta=meta)
+        if self.remote is not None:
+            self.remote.push(key, self.path_for(key, rec.suffix), rec.as_dict())
+        return rec
+
+    def _install(self, key: str, src: Path, *, kind: str, paid: bool = False, cost: float | None = None,
+                 meta: dict[str, Any] | None = None) -> Record:
         src = Path(src)
         suffix = "".join(src.suffixes[-1:]) or ""
         dest = self.path_for(key, suffix)
@@ -132,8 +189,9 @@ class Store:
         return rec
 
     def forget(self, key: str) -> None:
-        """Drop a record and its artifact (used by prune; never during a build)."""
-        rec = self.get(key)
+        """Drop a record and its artifact (used by prune; never during a build; never the remote's)."""
+        raw = self._index.get(_REC + key)
+        rec = Record(**raw) if raw is not None else None
         self._index.delete(_REC + key)
         if rec:
             with contextlib.suppress(FileNotFoundError):
@@ -159,6 +217,41 @@ class Store:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Hold a shared lock for a build's whole run: :meth:`prune` waits until it is released."""
+        fd = os.open(self.directory / "gc.lock", os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def exclusive(self, wait: float | None = 0.0) -> Iterator[None]:
+        """Hold the store alone (no build running); wait up to *wait* seconds (None: forever).
+
+        :raises CacheBusy: when a build still holds it after *wait*.
+        """
+        fd = os.open(self.directory / "gc.lock", os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            deadline = None if wait is None else time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise CacheBusy(f"{self.directory} is in use by a running build") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
     # -- small named values (last build state, published outputs) -----------------------------
     def get_state(self, name: str, default: Any = None) -> Any:
         return self._index.get(_STATE + name, default)
@@ -167,6 +260,18 @@ class Store:
         self._index.set(_STATE + name, value)
 
     # -- care -----------------------------------------------------------------------------------
+    @property
+    def max_bytes(self) -> int | None:
+        """The size limit set for this store (``storyrender cache limit``), or None."""
+        return self.get_state("settings:max_bytes")
+
+    @max_bytes.setter
+    def max_bytes(self, value: int | None) -> None:
+        if value is None:
+            self._index.delete(_STATE + "settings:max_bytes")
+        else:
+            self.set_state("settings:max_bytes", int(value))
+
     def info(self) -> dict[str, Any]:
         n = size = paid_n = paid_size = 0
         cost = 0.0
@@ -180,27 +285,56 @@ class Store:
                 paid_size += rec.size
                 cost += rec.cost or 0.0
         return {"directory": str(self.directory), "entries": n, "bytes": size, "paid_entries": paid_n,
-                "paid_bytes": paid_size, "paid_cost_usd": round(cost, 4), "kinds": kinds}
+                "paid_bytes": paid_size, "paid_cost_usd": round(cost, 4), "kinds": kinds,
+                "max_bytes": self.max_bytes}
 
-    def prune(self, *, keep: set[str] = frozenset(), include_paid: bool = False,
-              max_bytes: int | None = None) -> dict[str, Any]:
-        """Remove unpaid entries not in *keep* (oldest first); paid ones only with *include_paid*.
+    def prune(self, *, keep: set[str] | frozenset[str] = frozenset(), include_paid: bool = False,
+              max_bytes: int | None = None, wait: float | None = 0.0, dry_run: bool = False) -> dict[str, Any]:
+        """Evict entries; never while a build runs (see :meth:`exclusive`; raises :class:`CacheBusy`).
 
-        With *max_bytes*, stop once the store is at most that large.
+        Without *max_bytes*: remove every unpaid entry not in *keep* (the reachable keys), and with
+        *include_paid* the unreachable paid ones too. With *max_bytes*: remove, oldest first, until
+        the store is at most that large, in this order: unpaid unreachable, unpaid reachable, then
+        (only with *include_paid*) paid unreachable, paid reachable. A paid result is never removed
+        without *include_paid*. Records whose file is gone, orphan files and temp files go too.
         """
-        recs = sorted(self.records(), key=lambda r: r.created)
-        total = sum(r.size for r in recs)
-        removed = freed = 0
-        for rec in recs:
-            if max_bytes is not None and total <= max_bytes:
-                break
-            if rec.key in keep or (rec.paid and not include_paid):
-                continue
-            self.forget(rec.key)
-            removed += 1
-            freed += rec.size
-            total -= rec.size
-        for stale in self.tmp.iterdir():
-            if time.time() - stale.stat().st_mtime > 24 * 3600:
-                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
-        return {"removed": removed, "freed_bytes": freed, "bytes": total}
+        with self.exclusive(wait):
+            recs = sorted(self.records(), key=lambda r: r.created)
+            gone = [r for r in recs if not self.path_for(r.key, r.suffix).exists()]
+            recs = [r for r in recs if self.path_for(r.key, r.suffix).exists()]
+            total = sum(r.size for r in recs)
+            tiers = [[r for r in recs if not r.paid and r.key not in keep]]
+            if include_paid:
+                tiers.append([r for r in recs if r.paid and r.key not in keep])
+            if max_bytes is not None:
+                tiers.insert(1, [r for r in recs if not r.paid and r.key in keep])
+                if include_paid:
+                    tiers.append([r for r in recs if r.paid and r.key in keep])
+            removed: list[Record] = []
+            for tier in tiers:
+                for rec in tier:
+                    if max_bytes is not None and total <= max_bytes:
+                        break
+                    removed.append(rec)
+                    total -= rec.size
+            if not dry_run:
+                for rec in removed + gone:
+                    self.forget(rec.key)
+                self._sweep()
+        return {"removed": len(removed), "freed_bytes": sum(r.size for r in removed), "bytes": total,
+                "removed_paid": len([r for r in removed if r.paid]),
+                "removed_cost_usd": round(sum(r.cost or 0.0 for r in removed if r.paid), 4),
+                "kept_paid": len([r for r in recs if r.paid and r not in removed]), "dry_run": dry_run}
+
+    def _sweep(self) -> None:
+        """Remove temp files, lock files and artifact files without a record (call only when exclusive)."""
+        for stale in list(self.tmp.iterdir()):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+        for lock in list(self.locks.iterdir()):
+            lock.unlink(missing_ok=True)
+        known = {self.path_for(r.key, r.suffix).name for r in self.records()}
+        for sub in list(self.artifacts.iterdir()):
+            if sub.is_dir():
+                for f in list(sub.iterdir()):
+                    if f.name not in known:
+                        f.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -30,27 +31,49 @@ def expand_boards(patterns) -> list[str]:
 @click.command()
 @click.argument("boards", nargs=-1, required=True)
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-              help="Nodes made at once (default 8; providers also have their own limits).")
+              help="Nodes made at once, for all boards together (default 8; providers also have their own limits).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Cache directory (default .storyrender/ beside the storyboard, or $STORYRENDER_CACHE).")
+              help="Cache directory, shared by all BOARDS (default $STORYRENDER_CACHE, else .storyrender/ "
+                   "beside the first board).")
 @click.option("--offline", is_flag=True, help="Render every job with the local provider (free, no keys, no network).")
 @click.option("--budget", type=click.FloatRange(0), default=None,
-              help="Refuse to start when the estimated cost of what is left to render is over USD.")
+              help="Refuse to start when the estimated cost of what is left to render (all boards) is over USD.")
 @click.option("--only", "only", multiple=True, help="Render just these beats' keyframes and segments (id or number).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the machine-readable report to this file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every node, cached ones too.")
+@click.option("--executor", "executor_name", type=click.Choice(["threads", "ray"]), default=None,
+              envvar="STORYRENDER_EXECUTOR", show_envvar=True,
+              help="Where nodes are made: threads in this process (default) or a Ray cluster (docs/scale-out.md); "
+                   "--ray-address implies ray.")
+@click.option("--ray-address", default=None, envvar="STORYRENDER_RAY_ADDRESS", show_envvar=True,
+              help="The Ray cluster for --executor ray (default $RAY_ADDRESS, else a local one is started).")
+@click.option("--remote-cache", default=None, envvar="STORYRENDER_REMOTE_CACHE", show_envvar=True, metavar="URL",
+              help="A shared cache beside the local one, s3://BUCKET/PREFIX (endpoint: $STORYRENDER_S3_ENDPOINT).")
 @handle_errors
-def build(boards, jobs, cache_dir, offline, budget, only, as_json, quiet, verbose):
+def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, quiet, verbose,
+          executor_name=None, ray_address=None, remote_cache=None):
     """Render BOARDS (files or globs) to video, making only what is not cached.
 
-    Prints the path of each output. Exit status: 0 done, 1 a node failed (finished work
-    stays cached, rerun to continue), 2 bad input (nothing written, nothing spent).
+    All BOARDS are validated first, then rendered in one run: one cache, one job pool (a
+    node two boards share is made once), then each board's outputs and manifest are written.
+    Prints the path of each output.
+
+    \b
+    Exit status:
+      0    every board built
+      1    a node failed in some board (the other boards are still written;
+           finished work stays cached, rerun to continue)
+      2    bad input: a storyboard, an option, a missing API key or --budget
+           (nothing written, nothing spent)
+      130  interrupted (finished work stays cached)
     """
-    from ..api import build as run, open_store, prepare
-    from ..errors import BoardError
+    from ..api import build_many, open_store, prepare
+    from ..errors import BoardError, MissingKeyError
     from ..plugins.manager import load_registry
-    from ..report.console import make_reporter
+    from ..report.console import LogReporter, make_reporter
 
     paths = expand_boards(boards)
     registry = load_registry()
@@ -61,33 +84,116 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, quiet, verbos
         try:
             prepared.append(prepare(path, offline=offline, registry=registry))
         except BoardError as exc:
-            errors.append(exc)
+            errors.append((path, exc))
     if errors:
-        for exc in errors:
+        for _, exc in errors:
             click.echo(f"error: {exc.format()}", err=True)
+        _emit(as_json, report_file, _bad_input_doc(paths, errors))
         sys.exit(EXIT_BAD_INPUT)
+    try:
+        targets = [_only_targets(p, only) if only else None for p in prepared]
+    except BoardError as exc:
+        _emit(as_json, report_file, _bad_input_doc(paths, [(exc.file or "", exc)]))
+        raise
+    if quiet or as_json:
+        reporter = make_reporter(quiet=True)
+    elif len(prepared) > 1:
+        reporter = LogReporter(sys.stderr, verbose=verbose)  # the live table is one board's beats
+    else:
+        reporter = make_reporter(verbose=verbose)
+    try:
+        executor, remote = _scale_out(executor_name, ray_address, remote_cache, jobs)
+        with open_store(prepared[0].board, cache_dir, remote=remote) as store:
+            reports = build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8, budget=budget,
+                                 targets=targets)
+            cache = str(store.directory)
+    except (BoardError, MissingKeyError) as exc:
+        _emit(as_json, report_file, {"boards": [], "status": "bad input",
+                                     "error": exc.format() if isinstance(exc, BoardError) else str(exc)})
+        raise
     results = []
     status = 0
-    for p in prepared:
-        targets = _only_targets(p, only) if only else None
-        reporter = make_reporter(quiet=quiet or as_json, verbose=verbose)
-        with open_store(p.board, cache_dir) as store:
-            report = run(p, store, events=reporter, jobs=jobs or 8, budget=budget, targets=targets)
+    for p, report in zip(prepared, reports):
         totals = report.totals()
-        results.append({"board": p.board.display, "status": report.status, "outputs": report.outputs,
-                        "seconds_of_video": round(p.board.total_seconds, 3), **totals,
-                        "failures": [{"node": f.label, "error": f.error} for f in report.failures]})
+        results.append({
+            "board": p.board.display, "title": p.board.title, "status": report.status, "outputs": report.outputs,
+            "manifest": str(_manifest(p)) if report.outputs else None,
+            "seconds_of_video": round(p.board.total_seconds, 3),
+            "size": p.board.output.size, "fps": p.board.output.fps,
+            **totals,
+            "failures": [{"node": f.label, "error": f.error} for f in report.failures],
+            "warnings": list(report.warnings)})
         if report.status == "interrupted":
             status = EXIT_INTERRUPTED
-        elif report.status != "ok":
-            status = max(status, EXIT_FAILED)
+        elif report.status != "ok" and status != EXIT_INTERRUPTED:
+            status = EXIT_FAILED
         if not as_json and report.outputs.get("mp4"):
             click.echo(report.outputs["mp4"])
-        if status == EXIT_INTERRUPTED:
-            break
-    if as_json:
-        click.echo(json.dumps({"boards": results, "status": "ok" if status == 0 else "failed"}, indent=2))
+    def total(key: str) -> float:
+        return sum(r[key] for r in results)
+
+    doc = {
+        "boards": results,
+        "status": "ok" if status == 0 else ("interrupted" if status == EXIT_INTERRUPTED else "failed"),
+        "exit_code": status,
+        "cache_dir": cache,
+        "totals": {
+            "boards": len(results), "ok": len([r for r in results if r["status"] == "ok"]),
+            "failed": len([r for r in results if r["status"] != "ok"]),
+            "nodes": total("nodes"), "rendered": total("rendered"), "cached": total("cached"),
+            "failed_nodes": total("failed"), "provider_calls": total("provider_calls"),
+            "cost_usd": round(total("cost_usd"), 6), "cost_estimated_usd": round(total("cost_estimated_usd"), 6),
+            "seconds_of_video": round(total("seconds_of_video"), 3),
+            "seconds": round(reports[0].seconds, 3) if reports else 0.0,
+        },
+    }
+    for w in dict.fromkeys(w for r in reports for w in r.warnings):
+        click.echo(f"warning: {w}", err=True)
+    _emit(as_json, report_file, doc)
     sys.exit(status)
+
+
+def _scale_out(executor_name, ray_address, remote_cache, jobs):
+    """The executor (None: the default threads) and the remote cache (None: local only) the options ask for."""
+    from ..errors import StoryrenderError
+
+    try:
+        executor = None
+        if executor_name == "ray" or (executor_name is None and ray_address):
+            from ..execute.ray_executor import RayExecutor
+
+            executor = RayExecutor(jobs, address=ray_address)
+        from ..cache.remote import open_remote
+
+        return executor, open_remote(remote_cache)
+    except StoryrenderError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _manifest(p):
+    from ..api import manifest_path
+
+    return manifest_path(p.board)
+
+
+def _bad_input_doc(paths, errors) -> dict:
+    """The report when nothing was built: which boards are invalid, and why."""
+    bad = {str(path): exc for path, exc in errors}
+    boards = [{"board": str(path), "status": "invalid" if str(path) in bad else "not built",
+               "error": bad[str(path)].format() if str(path) in bad else None} for path in paths]
+    return {"boards": boards, "status": "bad input", "exit_code": EXIT_BAD_INPUT}
+
+
+def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    if as_json:
+        click.echo(text)
+    if report_file:
+        dest = Path(report_file)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        tmp.write_text(text + "\n", "utf-8")
+        os.replace(tmp, dest)
 
 
 def _only_targets(p, only) -> list[str]:

@@ -16,6 +16,10 @@ COMMANDS = {
     "plan": "storyrender.cli.plan_cmd:plan",
     "validate": "storyrender.cli.validate_cmd:validate",
     "providers": "storyrender.cli.providers_cmd:providers",
+    "templates": "storyrender.cli.templates_cmd:templates",
+    "init": "storyrender.cli.init_cmd:init",
+    "cache": "storyrender.cli.cache_cmd:cache",
+    "review": "storyrender.cli.review_cmd:review",
 }
 
 

@@ -19,7 +19,12 @@ __all__ = ["plan"]
 @click.option("--all", "show_all", is_flag=True, help="List cached nodes too.")
 @handle_errors
 def plan(board, cache_dir, offline, as_json, show_all):
-    """Show what a build would render and why, with estimated cost and time. Calls no provider."""
+    """Show what a build would render and why, with estimated cost and time. Calls no provider.
+
+    --json prints the same as a document with no absolute paths and no times in it (the board
+    relative to the working directory, the output relative to the board), so it can be diffed
+    and snapshot-tested. Exit status: 0 planned, 2 bad input.
+    """
     from ..api import open_store, plan as make_plan, prepare
 
     p = prepare(board, offline=offline)
@@ -29,8 +34,13 @@ def plan(board, cache_dir, offline, as_json, show_all):
     total_cost = sum(r.estimate_usd for r in todo)
     total_time = sum(r.estimate_seconds for r in todo)
     if as_json:
+        # Deterministic: no absolute paths, no times (snapshot-tested in tests/test_plan_json.py).
+        brd = p.board
         doc = {
-            "board": p.board.display,
+            "board": _rel(brd.source),
+            "title": brd.title,
+            "output": {"path": _rel(brd.output.path, brd.source.parent), "size": brd.output.size,
+                       "fps": brd.output.fps, "seconds": round(brd.total_seconds, 3)},
             "beats": [{"index": b.index, "id": b.id, "seconds": b.seconds,
                        "estimate_usd": round(sum(r.estimate_usd for r in todo if r.beat == b.index), 6),
                        "render": [r.role for r in todo if r.beat == b.index]} for b in p.board.beats],
@@ -54,3 +64,14 @@ def plan(board, cache_dir, offline, as_json, show_all):
     cached = len([r for r in rows if r.status != "render"])
     click.echo(f"total: {len(todo)} to render ({len([r for r in todo if r.provider])} provider calls), "
                f"{cached} cached or not needed, estimated ${total_cost:.2f}, ~{total_time:.0f} s")
+
+
+def _rel(path, start=None) -> str:
+    """*path* relative to *start* (default: the working directory), with / separators."""
+    import os
+    from pathlib import Path
+
+    try:
+        return Path(os.path.relpath(path, start)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return Path(path).name

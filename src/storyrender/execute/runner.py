@@ -109,13 +109,25 @@ class BuildReport:
         }
 
 
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Capped exponential backoff with full jitter; a provider's Retry-After wins when larger."""
+    """Capped exponential backoff with full jitter; a provider's Retry-After wins when larger.
 
-    attempts: int = 5
-    base: float = 1.0
-    cap: float = 60.0
+    The defaults come from ``STORYRENDER_RETRY_BASE`` (first backoff, seconds; default 1),
+    ``STORYRENDER_RETRY_CAP`` (longest backoff; default 60) and ``STORYRENDER_RETRY_ATTEMPTS``
+    (tries per node; default 5), so tests and impatient users can make retries fast.
+    """
+
+    attempts: int = field(default_factory=lambda: max(1, int(_env_float("STORYRENDER_RETRY_ATTEMPTS", 5))))
+    base: float = field(default_factory=lambda: _env_float("STORYRENDER_RETRY_BASE", 1.0))
+    cap: float = field(default_factory=lambda: _env_float("STORYRENDER_RETRY_CAP", 60.0))
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         d = random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
@@ -155,11 +167,18 @@ def plan_nodes(graph: Graph, store: Store, *, targets: list[str] | None = None) 
 
 def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, events: Any = None,
               executor: Executor | None = None, limits: Mapping[str, int] | None = None,
-              retry: RetryPolicy = RetryPolicy(), budget: float | None = None,
-              targets: list[str] | None = None, board_name: str = "") -> tuple[BuildReport, Plan]:
-    """Make every missing node needed for *targets* (default: the graph's targets)."""
+              retry: RetryPolicy | None = None, budget: float | None = None,
+              targets: list[str] | None = None, board_name: str = "",
+              maker: Callable[..., "ops.Outcome"] | None = None) -> tuple[BuildReport, Plan]:
+    """Make every missing node needed for *targets* (default: the graph's targets).
+
+    *maker* makes one node (the signature of :func:`ops.make`, which is the default, or the
+    executor's own ``maker`` when it has one, e.g. the Ray executor's).
+    """
     events = events or NullEvents()
     executor = executor or ThreadExecutor()
+    make = maker or getattr(executor, "maker", None) or ops.make
+    retry = retry or RetryPolicy()
     started = time.monotonic()
     plan = plan_nodes(graph, store, targets=targets)
     events.build_started(graph, plan)
@@ -198,11 +217,12 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                     attempt += 1
                     with store.tmp_dir() as tmp:
                         try:
-                            out = ops.make(node, inputs, tmp, providers=providers,
+                            out = make(node, inputs, tmp, providers=providers,
                                            log=lambda m: events.node_log(node, redact(m)),
                                            cancelled=lambda: getattr(executor, "cancelled", False))
                             meta = ops.verify(node, out.path)
-                        except (TransientError, ArtifactError) as exc:
+                        except (TransientError, ArtifactError, TimeoutError, ConnectionError) as exc:
+                            # a socket error a plugin let escape is a dropped connection: transient too
                             retryable = isinstance(exc, TransientError) or node.kind in PROVIDER_KINDS
                             if not retryable or attempt >= retry.attempts or getattr(executor, "cancelled", False):
                                 raise
@@ -219,8 +239,10 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                                        "cost_estimated": out.cost is None}
                         store.put(key, out.path, kind=node.kind, paid=paid, cost=cost, meta=record_meta)
                         break
-            finally:
-                spend.settle(node)
+            except BaseException:
+                spend.settle(node, None)
+                raise
+            spend.settle(node, out.cost)
         rep.attempts = attempt
         rep.seconds = time.monotonic() - t0
         rep.cost_usd = out.cost if out.cost is not None else (node.estimate or 0.0)
@@ -281,31 +303,42 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
 def _run_interruptibly(executor: Executor, tasks, work, limits, on_skip) -> bool:
     """Run the executor in a thread so Ctrl-C in the main thread can stop it cleanly."""
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["results"] = executor.run(tasks, work, limits=limits, on_skip=on_skip)
         except BaseException as exc:  # pragma: no cover - executor bugs surface in the main thread
             box["error"] = exc
+        finally:
+            done.set()
 
     t = threading.Thread(target=target, name="storyrender-executor", daemon=True)
     t.start()
     interrupted = False
-    while t.is_alive():
+    # Poll with sleep, not Thread.join(timeout): on Python < 3.13 a KeyboardInterrupt inside join()
+    # can mark a running thread as stopped, and the build would go on while nodes are still being made.
+    while not done.is_set():
         try:
-            t.join(0.2)
+            time.sleep(0.05)
         except KeyboardInterrupt:
             if interrupted:
                 raise
             interrupted = True
             executor.cancel()
+    t.join()
     if "error" in box:
         raise box["error"]
     return interrupted
 
 
 class _Spend:
-    """Budget guard: a paid node may start only if spent + reserved + its estimate fits."""
+    """Budget guard: a paid node may start only if spent + reserved + its estimate fits.
+
+    A node's estimate is reserved when it starts; when it finishes with a cost the provider
+    reported, the reservation becomes that cost (so a vendor charging more than its list price
+    stops further paid calls sooner).
+    """
 
     def __init__(self, budget: float | None) -> None:
         self.budget = budget
@@ -322,9 +355,12 @@ class _Spend:
                     f"of ${self.budget:.2f} (${self.reserved:.3f} already committed)")
             self.reserved += node.estimate
 
-    def settle(self, node: Node) -> None:
+    def settle(self, node: Node, cost: float | None) -> None:
         # Reservations are kept: a started paid call counts against the budget whether or not it succeeded.
-        return
+        if self.budget is None or node.estimate <= 0 or cost is None:
+            return
+        with self.lock:
+            self.reserved += max(0.0, float(cost) - node.estimate)
 
 
 def _describe(exc: BaseException) -> str:

@@ -20,12 +20,13 @@ from ..providers.base import Job
 from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
+from ..stitch.encode import RECIPE_VERSION
 from .nodes import Graph, Node
 
 __all__ = ["build_graph", "resolved_prompt", "STITCH_VERSION"]
 
 #: bump when the stitch's output changes for the same inputs (part of stitch node keys)
-STITCH_VERSION = 1
+STITCH_VERSION = 2
 
 
 def resolved_prompt(board: Board, beat: Beat) -> str:
@@ -133,7 +134,7 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
     pieces = timeline.plan_pieces(n, trans)
     times = timeline.cue_times(n, trans, fps)
     encode = {"width": out.width, "height": out.height, "fps": fps, "quality": out.quality, "fit": out.fit,
-              "stitch": STITCH_VERSION}
+              "stitch": STITCH_VERSION, "recipe": RECIPE_VERSION}
     cues = []
     for beat, bt in zip(board.beats, times):
         text = beat.caption_text(board.captions)

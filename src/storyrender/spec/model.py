@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -197,6 +198,24 @@ def project_root(start: Path) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 
+_SECRET_NAME = re.compile(
+    r"^(api[_-]?key|apikey|key|token|access[_-]?token|auth[_-]?token|bearer|secret|client[_-]?secret|password|"
+    r"passwd|authorization|credentials?)$|(api|access|secret|private|auth)[_-]?key$|[_-](token|secret|password)$",
+    re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"^\s*(Bearer\s+\S{8,}|(sk|rk|pk)[-_][A-Za-z0-9_\-]{16,}|r8_[A-Za-z0-9]{16,}|"
+                           r"AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{16,})\s*$")
+_SECRET_HINT = ("Remove it and set the provider's key variable instead (e.g. OPENAI_API_KEY, GEMINI_API_KEY, "
+                "REPLICATE_API_TOKEN, GETIMG_API_KEY, FAL_KEY); `storyrender providers` names each one.")
+
+
+def _looks_like_key(text: str) -> bool:
+    if _SECRET_VALUE.match(text):
+        return True
+    if len(text) < 12:
+        return False
+    return any(v == text for k, v in os.environ.items()
+               if v and any(h in k.upper() for h in ("API_KEY", "API_TOKEN", "_KEY", "SECRET")))
+
 
 class _Checker:
     def __init__(self, data: dict, positions: Mapping[str, Pos], display: str, root: Path):
@@ -238,7 +257,8 @@ class _Checker:
                           f"Create it or fix the path (looked for {full}).")
                 return None
             if not full.is_file():
-                self.fail(f"{value!r} is a directory, not a {kind}", ptr, "Point at a file.")
+                article = "an" if kind[:1] in "aeiou" else "a"
+                self.fail(f"{value!r} is a directory, not {article} {kind}", ptr, "Point at a file.")
                 return None
         return full
 
@@ -261,8 +281,26 @@ class _Checker:
             name, _, model = value.partition("/")
             return ProviderRef(name, model or None, MappingProxyType({}), None, ptr)
         name, _, model = value["use"].partition("/")
+        self.no_secrets(value.get("options") or {}, ptr + "/options")
         return ProviderRef(name, model or None, MappingProxyType(dict(value.get("options") or {})),
                            value.get("concurrency"), ptr)
+
+    def no_secrets(self, value: Any, ptr: str) -> None:
+        """Refuse API keys written into provider options: keys belong in environment variables."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                sub = ptr + pointer([k])
+                if _SECRET_NAME.search(str(k)) and v not in (None, "", False):
+                    self.fail(f"option {k!r} looks like a credential; API keys must not be written in a storyboard",
+                              sub, _SECRET_HINT)
+                else:
+                    self.no_secrets(v, sub)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.no_secrets(v, f"{ptr}/{i}")
+        elif isinstance(value, str) and _looks_like_key(value):
+            self.fail("this value looks like an API key; API keys must not be written in a storyboard", ptr,
+                      _SECRET_HINT)
 
     def transition(self, value: Any, ptr: str) -> Transition:
         from ..stitch.timeline import TRANSITIONS

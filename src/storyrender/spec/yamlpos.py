@@ -80,6 +80,12 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
                               "(run `storyrender init` for a starter).")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise BoardError(f"contains the control character U+{exc.character:04X}, which YAML does not allow",
+                         file=name, line=line, column=column,
+                         hint="Remove it, or write it as an escape inside double quotes (e.g. \"\\x07\").") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -92,15 +98,38 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
     except yaml.YAMLError as exc:
         raise BoardError(f"YAML error: {exc}", file=name) from None
     except RecursionError:
-        raise BoardError("YAML nesting is too deep", file=name) from None
+        raise _too_deep(text, name) from None
     if node is None:
         raise BoardError("is empty", file=name, line=1)
     builder = _Builder(name)
     try:
         data = builder.build(node, ())
     except RecursionError:
-        raise BoardError("YAML nesting is too deep", file=name) from None
+        raise _too_deep(text, name) from None
     return data, builder.positions
+
+
+#: nesting deeper than this is reported where it starts (real storyboards nest a few levels)
+MAX_DEPTH = 64
+
+
+def _too_deep(text: str, name: str) -> BoardError:
+    """The error for a document nested too deeply, naming the line where it gets too deep."""
+    depth = 0
+    line = column = None
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # events: no recursion
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+                    break
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return BoardError(f"YAML nesting is too deep (more than {MAX_DEPTH} levels)", file=name, line=line or 1,
+                      column=column, hint="Storyboards nest only a few levels: remove the extra brackets.")
 
 
 class _Builder:

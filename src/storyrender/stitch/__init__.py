@@ -17,7 +17,17 @@ from .timeline import (
     total_frames,
 )
 from .captions import CaptionStyle, Cue, Overlay, overlays_for_piece, write_srt, write_vtt
-from .encode import ConformSpec, EncodeSettings, conform_filter, conform_spec, encode_piece, x264_args
+from .encode import (
+    RECIPE_VERSION,
+    ConformSpec,
+    EncodeSettings,
+    conform_filter,
+    conform_spec,
+    encode_piece,
+    piece_key,
+    x264_args,
+)
+from .audio import AudioResult, MusicBed, audio_duration, render_audio
 from .final import concat_pieces, export_gif, export_webm
 
 __all__ = [
@@ -36,11 +46,17 @@ __all__ = [
     "overlays_for_piece",
     "write_srt",
     "write_vtt",
+    "RECIPE_VERSION",
     "ConformSpec",
     "EncodeSettings",
     "conform_filter",
     "conform_spec",
     "encode_piece",
+    "piece_key",
+    "AudioResult",
+    "MusicBed",
+    "audio_duration",
+    "render_audio",
     "x264_args",
     "concat_pieces",
     "export_gif",

@@ -5,19 +5,24 @@ Each beat's clip audio (when the clip has any) is placed where the beat's frames
 faded in/out over the transitions, which is the same as ``acrossfade`` with the transitions' lengths (linear
 curves) but stays one flat ``amix`` however many beats there are; beats with silent clips contribute silence.
 Voice-over clips start at their beat's start, a music bed is looped or trimmed to the video, then the mix is
-loudness-normalised (``loudnorm`` I=-16, TP=-1.5, then ``aresample=48000``) and padded/trimmed to exactly the
-video's length in samples.  The result is AAC in an ``.m4a`` file, ready to be stream-copied into the final MP4.
+loudness-normalised in two passes (``loudnorm`` I=-16, TP=-1.5 measured, then applied as a linear gain, then
+``aresample=48000``; a silent track is left alone, as loudnorm turns silence into NaN) and padded/trimmed to exactly
+the video's length in samples.  The result is AAC in an ``.m4a`` file, ready to be stream-copied into the final MP4.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import subprocess
+import tempfile
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import StitchError
-from ..media.ffmpeg import run_ffmpeg
+from ..media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from ..media.probe import MediaInfo
 from ._filters import atomic_output
 from .timeline import Transition, cue_times, total_frames
@@ -103,7 +108,7 @@ _FMT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo
 def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Sequence[int],
                  transitions: Sequence[Transition], fps: int, out: Path, *,
                  voices: Sequence[Path | str | None] = (), music: MusicBed | None = None,
-                 loudness: bool = True, bitrate: str = "192k") -> AudioResult:
+                 loudness: bool | float = True, voice_volume: float = 1.0, bitrate: str = "192k") -> AudioResult:
     """Render the video's whole audio track to the AAC file *out* (``.m4a``).
 
     :param clips: per beat, ``(path, info)`` of its clip (``None`` or a clip without audio = silence).
@@ -175,7 +180,8 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
         args += ["-vn", "-sn", "-dn", "-i", str(v)]
         off = _samples(bt.start_frame, fps)
         delay = f",adelay=delays={off}S:all=1" if off else ""
-        chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS{delay}[v{k}]")
+        gain = f",volume={float(voice_volume):.6f}" if voice_volume != 1.0 else ""
+        chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS{gain}{delay}[v{k}]")
         mix.append(f"[v{k}]")
         idx += 1
 
@@ -193,21 +199,59 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
         idx += 1
 
     has_sound = len(mix) > 1
-    tail = []
-    if len(mix) > 1:
-        tail.append(f"amix=inputs={len(mix)}:duration=first:normalize=0:dropout_transition=0")
-    else:
-        tail.append("anull")
-    if loudness and has_sound:
-        tail += ["loudnorm=I=-16:TP=-1.5:LRA=11", f"aresample={SAMPLE_RATE}"]
-    tail += [f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
-             "apad", f"atrim=end_sample={total_samples}"]
-    chains.append("".join(mix) + ",".join(tail) + "[out]")
+    mixer = (f"amix=inputs={len(mix)}:duration=first:normalize=0:dropout_transition=0" if len(mix) > 1 else "anull")
+    chains.append("".join(mix) + mixer + f",{_FMT},apad,atrim=end_sample={total_samples}[out]")
 
     out = Path(out)
-    with atomic_output(out) as part:
-        args += ["-filter_complex", ";".join(chains), "-map", "[out]", "-vn", "-sn",
-                 "-c:a", "aac", "-b:a", bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
-                 "-map_metadata", "-1", "-f", "ipod", str(part)]
-        run_ffmpeg(args, what="rendering the audio track")
+    with tempfile.TemporaryDirectory(prefix="storyrender-audio-") as tmp, atomic_output(out) as part:
+        mixed = Path(tmp) / "mix.wav"
+        run_ffmpeg(args + ["-filter_complex", ";".join(chains), "-map", "[out]", "-vn", "-sn",
+                           "-c:a", "pcm_f32le", str(mixed)], what="mixing the audio track")
+        final = []
+        if loudness and has_sound:
+            target = DEFAULT_LUFS if loudness is True else float(loudness)
+            measured = _measure_loudness(mixed, target)
+            if measured is not None:
+                final += [_loudnorm(measured, target), f"aresample={SAMPLE_RATE}"]
+        final += [_FMT, "apad", f"atrim=end_sample={total_samples}"]
+        run_ffmpeg(["-i", str(mixed), "-af", ",".join(final), "-c:a", "aac", "-b:a", bitrate,
+                    "-ar", str(SAMPLE_RATE), "-ac", "2", "-map_metadata", "-1", "-f", "ipod", str(part)],
+                   what="encoding the audio track")
     return AudioResult(str(out), duration, total_samples, SAMPLE_RATE, has_sound, tuple(warnings))
+
+
+#: integrated loudness target (LUFS) when the board sets none
+DEFAULT_LUFS = -16.0
+
+
+def _loudnorm_filter(target: float) -> str:
+    return f"loudnorm=I={target:g}:TP=-1.5:LRA=11"
+
+#: Below this integrated loudness (LUFS) a track is taken as silent and left alone (loudnorm would output NaN).
+SILENCE_LUFS = -70.0
+
+
+def _measure_loudness(path: Path, target: float = DEFAULT_LUFS) -> dict | None:
+    """First loudnorm pass over *path*: its measurements, or ``None`` when the track is (near) silent."""
+    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
+            "-af", f"{_loudnorm_filter(target)}:print_format=json", "-f", "null", "-"]
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise StitchError("measuring loudness failed: " + " | ".join(err.strip().splitlines()[-5:]))
+    start = err.rfind("{")
+    try:
+        data = json.loads(err[start:err.rfind("}") + 1])
+        values = {k: float(data[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")}
+    except (ValueError, KeyError) as exc:
+        raise StitchError(f"measuring loudness: unreadable loudnorm report ({exc})") from None
+    if not all(math.isfinite(v) for v in values.values()) or values["input_i"] < SILENCE_LUFS:
+        return None
+    return values
+
+
+def _loudnorm(m: dict, target: float = DEFAULT_LUFS) -> str:
+    """Second loudnorm pass: linear gain from the first pass's measurements."""
+    return (f"{_loudnorm_filter(target)}:measured_I={m['input_i']:.2f}:measured_TP={m['input_tp']:.2f}:"
+            f"measured_LRA={m['input_lra']:.2f}:measured_thresh={m['input_thresh']:.2f}:"
+            f"offset={m['target_offset']:.2f}:linear=true")

@@ -60,10 +60,12 @@ class Overlay:
 
 @dataclass(frozen=True)
 class CaptionStyle:
-    """Look of burned captions; sizes are fractions of ``min(width, height)``."""
+    """Look of burned captions; sizes are fractions of ``min(width, height)``, except the bottom
+    margin, a fraction of the height: captions sit in the lower third but clear of the bottom
+    16%, where short-form players put their controls (and the previz prompt bar sits)."""
 
     font_scale: float = 0.05
-    margin_scale: float = 0.06
+    bottom_scale: float = 0.17
     max_width: float = 0.88
     color: str = "white"
     box_color: str = "black@0.55"
@@ -177,7 +179,7 @@ def overlay_filters(overlays: Sequence[Overlay], width: int, height: int, fps: i
                     style: CaptionStyle = DEFAULT_STYLE) -> str:
     """A chain of ``drawtext`` filters (no labels) drawing *overlays*; text files are written into *text_dir*."""
     size = _fontsize(width, height, style)
-    margin = max(2, int(round(min(width, height) * style.margin_scale)))
+    margin = max(2, int(round(height * style.bottom_scale)))
     pad = max(2, size // 3)
     spacing = max(1, size // 5)
     max_px = int(width * style.max_width) - 2 * pad

@@ -30,8 +30,13 @@ __all__ = [
     "x264_args",
     "track_timescale",
     "piece_command",
+    "piece_key",
     "encode_piece",
+    "RECIPE_VERSION",
 ]
+
+#: Bumped whenever the filters or encoder arguments change what a piece looks like (part of :func:`piece_key`).
+RECIPE_VERSION = 2
 
 #: x264 preset and CRF for each quality level.
 QUALITY: dict[str, tuple[str, int]] = {
@@ -40,7 +45,11 @@ QUALITY: dict[str, tuple[str, int]] = {
     "high": ("medium", 17),
 }
 
-#: Seek into an input (``-ss`` before ``-i``) only when it skips at least this many seconds of source.
+#: Seek into an input (``-ss`` before ``-i``) only when it skips at least this many seconds of source.  Input
+#: seeking decodes from the keyframe before the seek point; :func:`conform_filter` restores the clip's own
+#: timestamps, so the frames are identical to a full decode (tested).  Measured on a 720p junction at the end of
+#: a 5 s clip: 0.50 s with seeking, 0.90 s without.  An input is also read only up to the last frame it needs
+#: (``-t``).
 SEEK_MIN_SECONDS = 1.0
 
 
@@ -250,6 +259,21 @@ def piece_command(piece: PieceSpec, inputs: Sequence[tuple[Path, MediaInfo]], ou
     args += x264_args(settings)
     args += [str(out)]
     return args
+
+
+def piece_key(piece: PieceSpec, infos: Sequence[MediaInfo], settings: EncodeSettings,
+              overlays: Sequence[Overlay] = ()) -> dict:
+    """Everything an encoded piece depends on except the bytes of its input clips (JSON-serialisable).
+
+    A cache key for a piece node is this plus the content hash of each input clip, in ``piece.beats`` order.
+    """
+    return {
+        "recipe": RECIPE_VERSION,
+        "piece": piece.key(),
+        "settings": settings.as_dict(),
+        "conform": [conform_spec(info, nb, settings).as_dict() for info, nb in zip(infos, piece.beat_frames)],
+        "overlays": [ov.as_dict() for ov in overlays],
+    }
 
 
 def encode_piece(piece: PieceSpec, inputs: Sequence[tuple[Path, MediaInfo]], out: Path,

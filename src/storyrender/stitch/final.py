@@ -49,7 +49,10 @@ def concat_pieces(pieces: Sequence[Path], out: Path, *, audio: Path | None = Non
         maps = ["-map", "0:v:0"]
         n = 1
         if audio is not None:
-            args += ["-i", str(audio)]
+            # Read the audio only as long as the picture: the AAC track's priming and padding would
+            # otherwise make the file (and a browser's video.duration) two audio frames longer.
+            video_seconds = sum(probe(p).duration for p in pieces)
+            args += ["-t", f"{video_seconds:.6f}", "-i", str(audio)]
             maps += ["-map", f"{n}:a:0"]
             n += 1
         if subtitles is not None:
