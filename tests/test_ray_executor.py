@@ -27,7 +27,14 @@ except Exception as exc:  # pragma: no cover - the test extra installs ray
     pytest.skip(f"RAY EXECUTOR NOT TESTED: ray cannot be imported ({exc.__class__.__name__}: {exc}); "
                 f"pip install -e '.[test]'", allow_module_level=True)
 
-from storyrender.execute.ray_executor import RayExecutor, RayMaker, task_options, worker_env  # noqa: E402
+from storyrender.execute.ray_executor import (  # noqa: E402
+    RayExecutor,
+    RayMaker,
+    _side_files,
+    run_on_worker,
+    task_options,
+    worker_env,
+)
 
 pytestmark = pytest.mark.xdist_group("ray")
 
@@ -63,13 +70,26 @@ def calls_key(calls):
     return sorted((c["job"], c["prompt"], c["seed"]) for c in calls)
 
 
+def audio_samples(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+
+
 def test_same_frames_and_provider_calls_as_in_process(cluster, ray_env, write_board, tmp_path):
-    board = write_board(BOARD)
+    from storyrender.media.ffmpeg import run_ffmpeg
+
+    # a music bed: a file on this machine that the audio node's worker must get
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3", str(tmp_path / "music.wav")])
+    board = write_board(BOARD + "audio: {music: {path: music.wav, volume: 0.5}}\n")
+    assert _side_files(prepare(board).graph.by_role()["audio"]) == [str(tmp_path / "music.wav")]
     p = prepare(board)
     with Store(tmp_path / "threads") as store:
         local = build(p, store, executor=ThreadExecutor(4))
     assert local.status == "ok", [n.error for n in local.failures]
     local_frames = frames(local.outputs["mp4"])
+    local_audio = audio_samples(local.outputs["mp4"])
     local_calls = ray_env()
     ray_env.reset()
 
@@ -79,11 +99,13 @@ def test_same_frames_and_provider_calls_as_in_process(cluster, ray_env, write_bo
         remote = build(prepare(board), store, executor=ex)
         assert remote.status == "ok", [n.error for n in remote.failures]
         remote_frames = frames(remote.outputs["mp4"])
+        remote_audio = audio_samples(remote.outputs["mp4"])
         for n in remote.nodes:  # every artifact recorded by the driver, verified, in its store
             assert store.path(n.key) is not None
     remote_calls = ray_env()
     assert len(remote_frames) == len(local_frames) == 24
     assert all(np.array_equal(a, b) for a, b in zip(local_frames, remote_frames))
+    assert np.abs(local_audio).max() > 0.01 and np.array_equal(local_audio, remote_audio)  # the music came along
     assert calls_key(remote_calls) == calls_key(local_calls) and len(remote_calls) == 1 + 3 + 3
     assert {c["pid"] for c in remote_calls}.isdisjoint({os.getpid()})  # made on the workers
     assert [(n.role, n.status) for n in remote.nodes] == [(n.role, n.status) for n in local.nodes]
@@ -174,3 +196,17 @@ def test_worker_env_sends_only_storyrender_and_named_variables():
     env = {"STORYRENDER_PLUGINS": "x", "FAL_KEY": "secret", "AWS_SECRET_ACCESS_KEY": "s", "FAKE_CALLS": "/c",
            "STORYRENDER_RAY_ENV": "FAKE_CALLS, MISSING"}
     assert worker_env(env) == {"FAKE_CALLS": "/c", "STORYRENDER_PLUGINS": "x", "STORYRENDER_RAY_ENV": "FAKE_CALLS, MISSING"}
+
+
+def test_files_a_node_names_travel_with_it(tmp_path):
+    """The worker's copy of a driver-side file replaces its path (the driver's path need not exist there)."""
+    from storyrender.graph.nodes import Node
+
+    src = tmp_path / "pinned.png"
+    src.write_bytes(b"\x89PNG pinned bytes")
+    node = Node("file", {"sha256": "x", "suffix": ".png"}, (), role="pinned", label="pinned", extra={"path": str(src)})
+    files = {str(src): src.read_bytes()}
+    src.unlink()  # as on a worker of another machine
+    res = run_on_worker(node, [], files)
+    assert res["ok"], res
+    assert res["data"] == b"\x89PNG pinned bytes" and res["name"] == "out.png"

@@ -126,23 +126,30 @@ def test_prune_never_runs_under_a_build(tmp_path, cli):
     assert cli(["build", "-q", "b.yaml"], cwd=tmp_path, env=env_for(log)).returncode == 0
     # the new version reads the cached keyframes and segments 1-2 late, after slow provider calls
     (tmp_path / "b.yaml").write_text(board_text(V2))
+    hold = tmp_path / "release"
     env = dict(os.environ)
-    env.update(env_for(log, FAULTY_SLEEP=0.6))
+    env.update(env_for(log, FAULTY_HOLD=hold))
+    n0 = len(calls(log))
     proc = subprocess.Popen([sys.executable, "-m", "storyrender", "build", "-q", "b.yaml"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    n0 = len(calls(log))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while len(calls(log)) == n0 and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert len(calls(log)) > n0  # the build is running: a provider call is in flight
     res = cli(["cache", "prune", "--include-paid", "--max-size", "0"], cwd=tmp_path)
     assert res.returncode == 1 and "in use by a running build" in res.stderr and "nothing was removed" in res.stderr
     with pytest.raises(CacheBusy), Store(tmp_path / ".storyrender") as store:
         store.prune(include_paid=True, max_bytes=0, wait=0.1)
     # waiting: the prune runs once the build is done, and the build was not broken by it
-    res = cli(["cache", "prune", "--include-paid", "--max-size", "0", "--wait", "60"], cwd=tmp_path)
-    code = proc.wait(timeout=60)
+    pruner = subprocess.Popen([sys.executable, "-m", "storyrender", "cache", "prune", "--include-paid", "--max-size",
+                               "0", "--wait", "120"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    hold.touch()
+    code = proc.wait(timeout=120)
     assert code == 0, proc.stderr.read()
-    assert res.returncode == 0, res.stderr
+    assert pruner.wait(timeout=120) == 0, pruner.stderr.read()
+    assert "removed" in pruner.stdout.read()
     assert (tmp_path / "out" / "b.mp4").stat().st_size > 0  # outputs are copies: pruning never touches them
 
 

@@ -131,8 +131,9 @@ def test_sigkill_at_20_points_never_repeats_finished_calls_and_ends_identical(tm
 
 def test_killed_final_encode_leaves_no_broken_output(tmp_path, clean):
     """SIGKILL while ffmpeg writes the final MP4: the output path keeps the previous complete video."""
-    real = subprocess.run([sys.executable, "-c", "from storyrender.media.ffmpeg import ffmpeg_exe; print(ffmpeg_exe())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    from storyrender.media.ffmpeg import ffmpeg_exe
+
+    real = ffmpeg_exe()
     marker = tmp_path / "final-started"
     wrapper = tmp_path / "slow-ffmpeg"
     # a stand-in ffmpeg: the final join (the only call with -f concat) announces itself and is slow to finish
@@ -175,12 +176,15 @@ os.execv({real!r}, [{real!r}] + args)
 def test_ctrl_c_stops_cleanly_says_what_finished_and_exits_130(tmp_path, clean):
     (tmp_path / "b.yaml").write_text(board_text(PROMPTS))
     log = tmp_path / "calls.jsonl"
-    env = env_for(log, FAULTY_SLEEP=0.25)
+    hold = tmp_path / "release"
+    env = env_for(log, FAULTY_HOLD=hold)
     proc = start(tmp_path, env)
-    deadline = time.monotonic() + 30
-    while len(calls(log)) < 2 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while len(calls(log)) < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole foreground group
+    time.sleep(0.3)
+    hold.touch()  # the call in flight at Ctrl-C now completes
     assert proc.wait(timeout=60) == 130
     err = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in err

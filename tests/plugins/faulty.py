@@ -26,6 +26,8 @@ works in subprocesses too:
   to one job (``!refuse@video``: the beat's keyframe is drawn, its segment refused).
 - ``FAULTY_OFF``: set, no fault at all (the same requests succeed: "the provider recovered").
 - ``FAULTY_SLEEP``: seconds every call takes (default 0).
+- ``FAULTY_HOLD``: a path; every call (after it is logged) waits until that file exists, so a test
+  can act while a call is certainly in flight.
 - ``FAULTY_PRICE``: list price per image and per video second (default 0: free).
 - ``FAULTY_COST_FACTOR``: when set, each call reports a cost of factor x list price (a vendor
   billing more, or less, than its list price).
@@ -171,6 +173,11 @@ class FaultyProvider(Provider):
         sleep = float(os.environ.get("FAULTY_SLEEP", "0") or 0)
         if sleep:
             time.sleep(sleep)
+        hold = os.environ.get("FAULTY_HOLD")
+        if hold:  # a call in flight until the test says so
+            deadline = time.monotonic() + 120
+            while not os.path.exists(hold) and time.monotonic() < deadline:
+                time.sleep(0.01)
         if fault == "ratelimit":
             raise TransientError("faulty: 429 rate limited (simulated)",
                                  retry_after=float(os.environ.get("FAULTY_RETRY_AFTER", "0.01")))

@@ -161,7 +161,8 @@ def prune(board, cache_dir, keep_boards, max_size, include_paid, offline, dry_ru
             sys.exit(EXIT_FAILED)
         paid_left = store.info()["paid_entries"] if not dry_run else result["kept_paid"]
     if as_json:
-        click.echo(json.dumps({**result, "directory": str(directory), "kept_boards": boards, "max_bytes": limit}, indent=2))
+        doc = {**result, "directory": str(directory), "kept_boards": boards, "max_bytes": limit}
+        click.echo(json.dumps(doc, indent=2))
         return
     verb = "would remove" if dry_run else "removed"
     text = f"{verb} {result['removed']} entries ({human_size(result['freed_bytes'])})"

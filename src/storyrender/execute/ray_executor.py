@@ -178,25 +178,30 @@ def run_on_worker(node: Node, inputs: list[tuple[str, bytes]], files: dict[str, 
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _is_file(value: Any) -> bool:
+    return isinstance(value, str) and os.path.isabs(value) and os.path.isfile(value)
+
+
 def _side_files(node: Node) -> list[str]:
-    """The driver-side files a node's ``extra`` names (sent along with the node)."""
-    out = [str(p) for p in node.extra.get("references") or ()]
-    if node.extra.get("music_path"):
-        out.append(str(node.extra["music_path"]))
-    if node.extra.get("path"):
-        out.append(str(node.extra["path"]))
+    """The driver-side files a node's ``extra`` names (character references, the music bed...),
+    sent along with the node: every absolute path of an existing file, alone or in a list."""
+    out: list[str] = []
+    for value in node.extra.values():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        out.extend(str(v) for v in items if _is_file(v) and str(v) not in out)
     return out
 
 
 def _with_local_files(node: Node, local: Mapping[str, str]) -> Node:
+    """*node* with the driver's file paths in its ``extra`` replaced by the worker's copies."""
     if not local:
         return node
-    extra = dict(node.extra)
-    if extra.get("references"):
-        extra["references"] = [local.get(str(p), str(p)) for p in extra["references"]]
-    for name in ("music_path", "path"):
-        if extra.get(name):
-            extra[name] = local.get(str(extra[name]), extra[name])
+    extra: dict[str, Any] = {}
+    for name, value in node.extra.items():
+        if isinstance(value, (list, tuple)):
+            extra[name] = type(value)(local.get(v, v) if isinstance(v, str) else v for v in value)
+        else:
+            extra[name] = local.get(value, value) if isinstance(value, str) else value
     return replace(node, extra=extra)  # same kind, params and inputs: the same key
 
 
