@@ -116,8 +116,13 @@ def bench_remote(tmp: Path, repeats: int = 3) -> dict:
             warm_local = min(warm_local, s)
     finally:
         server.stop()
+    from storyrender.cache.store import Store
+
+    with Store(tmp / "machine-a") as a, Store(tmp / "machine-b0") as b:
+        made, pulled = len(list(a.records())), len(list(b.records()))
     return {"cold_build_s": round(cold_s, 3), "warm_local_s": round(warm_local, 3),
-            "warm_remote_s": round(warm_remote, 3), "remote_over_local": round(warm_remote / warm_local, 2)}
+            "warm_remote_s": round(warm_remote, 3), "remote_over_local": round(warm_remote / warm_local, 2),
+            "artifacts_made": made, "artifacts_downloaded": pulled}
 
 
 def run() -> dict:
