@@ -73,3 +73,17 @@ def test_vendor_billing_above_its_estimate_stops_further_paid_calls(tmp_path, cl
     assert board["cost_usd"] <= 1.0 + 1e-9  # every started call fitted: spent + its estimate <= budget
     assert any("over the budget" in f["error"] for f in board["failures"])
     assert len(calls(log)) == 5  # $0.20 each as charged: after 5 ($1.00) no $0.10 estimate fits
+
+
+def test_refused_budget_writes_nothing_at_all(tmp_path, cli):
+    """Refused before anything starts: no cache folder, no outputs, no provider call."""
+    import os
+
+    log = tmp_path / "calls.jsonl"
+    (tmp_path / "b.yaml").write_text(
+        "version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\n"
+        "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\nbeats:\n  - prompt: a\n")
+    env = {"STORYRENDER_PLUGINS": "tests.plugins.fakeprov", "FAKE_CALLS": str(log), "FAKE_PRICE": "1"}
+    res = cli(["build", "--budget", "0.5", "b.yaml"], cwd=tmp_path, env=env)
+    assert res.returncode == 2 and "over the budget" in res.stderr
+    assert sorted(os.listdir(tmp_path)) == ["b.yaml"]

@@ -114,7 +114,7 @@ def test_prune_sweeps_orphans_and_temp_files(tmp_path):
         orphan = store.path_for("ab" * 32, ".png")
         orphan.parent.mkdir(parents=True, exist_ok=True)
         orphan.write_bytes(b"half")  # a crash between os.replace and the record
-        (store.tmp / "leftover.mp4").write_bytes(b"partial")
+        store.new_tmp(".mp4").write_bytes(b"partial")  # a build killed mid-download
         store.prune()
         assert not orphan.exists() and not list(store.tmp.iterdir())
 

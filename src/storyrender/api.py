@@ -129,20 +129,13 @@ def check_keys(prepared: Prepared, to_run: list[str]) -> None:
                 f"(or build with --offline to render everything with the local provider)")
 
 
-def build(prepared: Prepared, store: Store, *, events: Any = None, executor: Executor | None = None,
-          jobs: int = 4, budget: float | None = None, retry: RetryPolicy | None = None,
-          targets: list[str] | None = None, write_outputs: bool = True) -> BuildReport:
-    """Render what is missing, publish the outputs, write the manifest; returns the report."""
-    # The shared lock keeps `cache prune` from evicting anything this build planned to read.
-    with store.in_use():
-        report = _build(prepared, store, events=events, executor=executor, jobs=jobs, budget=budget, retry=retry,
-                        targets=targets, write_outputs=write_outputs)
-        report.warnings.extend(_store_warnings(store))
-    if report.status == "ok":
-        _enforce_limit(store, set(graph_keys(prepared)), report)
-    if events is not None:
-        events.build_finished(report)
-    return report
+def build(prepared: Prepared, store: Store, *, targets: list[str] | None = None, **kwargs: Any) -> BuildReport:
+    """Render what is missing for one board, publish its outputs, write its manifest.
+
+    *targets*: node keys to make instead of the board's outputs (then nothing is published).
+    Other keyword arguments are those of :func:`build_many`.
+    """
+    return build_many([prepared], store, targets=None if targets is None else [targets], **kwargs)[0]
 
 
 def graph_keys(prepared: Prepared) -> list[str]:
@@ -150,37 +143,29 @@ def graph_keys(prepared: Prepared) -> list[str]:
     return list(prepared.graph.order)
 
 
-def _build(prepared: Prepared, store: Store, *, events: Any, executor: Executor | None, jobs: int,
-           budget: float | None, retry: RetryPolicy | None, targets: list[str] | None,
-           write_outputs: bool) -> BuildReport:
-    board, graph = prepared.board, prepared.graph
-    pre = plan_nodes(graph, store, targets=targets)
-    check_keys(prepared, pre.to_run)
-    if budget is not None:
-        estimate = pre.estimate(graph)
-        if estimate > budget + 1e-9:
-            raise BudgetError(
-                f"the estimated cost of what is left to render is ${estimate:.2f}, over the budget of ${budget:.2f}",
-                file=board.display, hint="Raise --budget, render fewer beats (--only), or use --offline.")
-    limits = {}
-    for choice in prepared.resolution.choices.values():
-        limits[choice.name] = min(limits.get(choice.name, choice.concurrency), choice.concurrency)
-    report, _ = run_build(graph, store, prepared.resolution.providers(), events=events,
-                          executor=executor or ThreadExecutor(jobs), limits=limits,
-                          retry=retry or RetryPolicy(), budget=budget, targets=targets,
-                          board_name=board.display)
-    if write_outputs and report.status == "ok" and targets is None:
-        report.outputs = _publish(prepared, store)
-    store.set_state(_state_name(board), snapshot(graph))
-    if write_outputs and targets is None:
-        _write_manifest(prepared, report, store)
-    return report
+def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = None,
+               executor: Executor | None = None, jobs: int = 4, budget: float | None = None,
+               retry: RetryPolicy | None = None, targets: list[list[str] | None] | None = None,
+               write_outputs: bool = True) -> list[BuildReport]:
+    """Build several boards in one run: one store, one job pool, one report per board.
 
+    The boards' graphs are unioned by key (a node two boards share is made once) and run
+    through :func:`run_build` with every board's targets; then each board is published and
+    gets its manifest. *targets* gives each board's own target keys (``None``: its outputs;
+    otherwise nothing is published for it). A node made once for two boards is reported
+    ``rendered`` for the first board that needs it and ``cached`` for the others, so per-board
+    provider calls and costs add up to what was really spent. *budget* covers the whole run.
 
-def build_many(prepared_list: list[Prepared], store: Store, **kwargs: Any) -> list[BuildReport]:
-    """Build several boards in one run (see :func:`_build_many`), holding the store against pruning."""
+    Keys and the budget are checked before the store is touched: a refused build writes nothing.
+    While it runs, the build holds the store against `cache prune`.
+    """
+    if not prepared_list:
+        return []
+    run = _union(prepared_list, targets)
+    _preflight(run, store, budget)
     with store.in_use():  # `cache prune` waits: nothing this run planned to read is evicted under it
-        reports = _build_many(prepared_list, store, **kwargs)
+        reports = _build_many(run, store, events=events, executor=executor, jobs=jobs, budget=budget,
+                              retry=retry, write_outputs=write_outputs)
     if reports and all(r.status == "ok" for r in reports):
         keep: set[str] = set()
         for p in prepared_list:
@@ -204,24 +189,23 @@ def _enforce_limit(store: Store, keep: set[str], report: BuildReport) -> None:
         report.warnings.append(f"the cache was over its limit: removed {pruned['removed']} unpaid entries")
 
 
-def _build_many(prepared_list: list[Prepared], store: Store, *, events: Any = None,
-                executor: Executor | None = None, jobs: int = 4, budget: float | None = None,
-                retry: RetryPolicy | None = None, targets: list[list[str] | None] | None = None,
-                write_outputs: bool = True) -> list[BuildReport]:
-    """Build several boards in one run: one store, one job pool, one report per board.
+@dataclass
+class _Run:
+    """Several boards as one run: their union graph and each board's targets."""
 
-    The boards' graphs are unioned by key (a node two boards share is made once) and run
-    through :func:`run_build` with every board's targets; then each board is published and
-    gets its manifest, exactly as :func:`build` does. *targets* gives each board's own target
-    keys (``None``: its outputs; then nothing is published for it). A node made once for two
-    boards is reported ``rendered`` for the first board that needs it and ``cached`` for the
-    others, so per-board provider calls and costs add up to what was really spent. *budget*
-    covers the whole run.
-    """
+    boards: list[Prepared]
+    union: Graph
+    board_targets: list[list[str] | None]
+    all_targets: list[str]
+
+    @property
+    def many(self) -> bool:
+        return len(self.boards) > 1
+
+
+def _union(prepared_list: list[Prepared], targets: list[list[str] | None] | None) -> _Run:
     import dataclasses
 
-    if not prepared_list:
-        return []
     many = len(prepared_list) > 1
     union = Graph()
     for p in prepared_list:
@@ -234,17 +218,30 @@ def _build_many(prepared_list: list[Prepared], store: Store, *, events: Any = No
         for k in (t if t is not None else p.graph.targets.values()):
             if k not in all_targets:
                 all_targets.append(k)
-    # Keys and budget are checked for everything before anything starts.
-    for p, t in zip(prepared_list, board_targets):
+    return _Run(prepared_list, union, board_targets, all_targets)
+
+
+def _preflight(run: _Run, store: Store, budget: float | None) -> None:
+    """Every key present and the estimate within *budget*, before anything starts (reads only)."""
+    for p, t in zip(run.boards, run.board_targets):
         check_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
     if budget is not None:
-        estimate = plan_nodes(union, store, targets=all_targets).estimate(union)
+        estimate = plan_nodes(run.union, store, targets=run.all_targets).estimate(run.union)
         if estimate > budget + 1e-9:
+            boards = f" in {len(run.boards)} boards" if run.many else ""
             raise BudgetError(
-                f"the estimated cost of what is left to render{f' in {len(prepared_list)} boards' if many else ''} "
-                f"is ${estimate:.2f}, over the budget of ${budget:.2f}",
-                file=prepared_list[0].board.display,
+                f"the estimated cost of what is left to render{boards} is ${estimate:.2f}, "
+                f"over the budget of ${budget:.2f}",
+                file=run.boards[0].board.display,
                 hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
+
+
+def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | None, jobs: int,
+                budget: float | None, retry: RetryPolicy | None, write_outputs: bool) -> list[BuildReport]:
+    import dataclasses
+
+    prepared_list, union, board_targets, all_targets, many = (
+        run.boards, run.union, run.board_targets, run.all_targets, run.many)
     limits: dict[str, int] = {}
     providers: dict[str, Any] = {}
     for p in prepared_list:

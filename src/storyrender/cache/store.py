@@ -95,14 +95,32 @@ class Store:
         self.artifacts = self.directory / "artifacts"
         self.tmp = self.directory / "tmp"
         self.locks = self.directory / "locks"
-        for d in (self.artifacts, self.tmp, self.locks):
-            d.mkdir(parents=True, exist_ok=True)
-        self._index = diskcache.Cache(str(self.directory / "index"), eviction_policy="none",
-                                      size_limit=2**62, timeout=60)
+        self._cache: diskcache.Cache | None = None
+
+    # The directory is made on the first write, not on open: reading a store that does not
+    # exist yet (planning, a refused build) finds it empty and leaves nothing behind.
+    @property
+    def _index(self) -> diskcache.Cache:
+        if self._cache is None:
+            for d in (self.artifacts, self.tmp, self.locks):
+                d.mkdir(parents=True, exist_ok=True)
+            self._cache = diskcache.Cache(str(self.directory / "index"), eviction_policy="none",
+                                          size_limit=2**62, timeout=60)
+        return self._cache
+
+    def _ensure(self) -> None:
+        """Make the store's directory (and open its index) before writing to it."""
+        self._index  # noqa: B018 - the property creates it
+
+    @property
+    def exists(self) -> bool:
+        """True once anything was written to this store."""
+        return self._cache is not None or (self.directory / "index").is_dir()
 
     def close(self) -> None:
         self.flush()
-        self._index.close()
+        if self._cache is not None:
+            self._cache.close()
 
     def flush(self) -> None:
         """Wait until the remote cache (if any) has every artifact offered to it."""
@@ -125,7 +143,7 @@ class Store:
 
     def get(self, key: str) -> Record | None:
         """The record of *key* if its artifact is complete and present, else None."""
-        raw = self._index.get(_REC + key)
+        raw = self._index.get(_REC + key) if self.exists else None
         rec = Record(**raw) if raw is not None else None
         if rec is None or not self.path_for(key, rec.suffix).exists():
             return self._pull(key) if self.remote is not None else None
@@ -133,6 +151,7 @@ class Store:
 
     def _pull(self, key: str) -> Record | None:
         """Bring *key* from the remote cache into this store (verified by the remote), or None."""
+        self._ensure()
         got = self.remote.fetch(key, self.tmp)
         if got is None:
             return None
@@ -152,10 +171,12 @@ class Store:
 
     def new_tmp(self, suffix: str) -> Path:
         """A fresh path in the store's temp folder (same filesystem as the artifacts)."""
+        self._ensure()
         return self.tmp / f"{uuid.uuid4().hex}{suffix}"
 
     @contextlib.contextmanager
     def tmp_dir(self) -> Iterator[Path]:
+        self._ensure()
         d = Path(tempfile.mkdtemp(dir=self.tmp))
         try:
             yield d
@@ -198,6 +219,8 @@ class Store:
                 self.path_for(key, rec.suffix).unlink()
 
     def records(self) -> Iterator[Record]:
+        if not self.exists:
+            return
         for k in self._index.iterkeys():
             if isinstance(k, str) and k.startswith(_REC):
                 raw = self._index.get(k)
@@ -208,6 +231,7 @@ class Store:
     @contextlib.contextmanager
     def lock(self, key: str) -> Iterator[None]:
         """Hold an exclusive lock on *key* (other processes making the same node wait)."""
+        self._ensure()
         path = self.locks / f"{key}.lock"
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
         try:
@@ -220,6 +244,7 @@ class Store:
     @contextlib.contextmanager
     def in_use(self) -> Iterator[None]:
         """Hold a shared lock for a build's whole run: :meth:`prune` waits until it is released."""
+        self._ensure()
         fd = os.open(self.directory / "gc.lock", os.O_CREAT | os.O_RDWR, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -234,6 +259,7 @@ class Store:
 
         :raises CacheBusy: when a build still holds it after *wait*.
         """
+        self._ensure()
         fd = os.open(self.directory / "gc.lock", os.O_CREAT | os.O_RDWR, 0o644)
         try:
             deadline = None if wait is None else time.monotonic() + wait
@@ -254,7 +280,7 @@ class Store:
 
     # -- small named values (last build state, published outputs) -----------------------------
     def get_state(self, name: str, default: Any = None) -> Any:
-        return self._index.get(_STATE + name, default)
+        return self._index.get(_STATE + name, default) if self.exists else default
 
     def set_state(self, name: str, value: Any) -> None:
         self._index.set(_STATE + name, value)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..fonts import font_path
+from ..text import wrap_text as _wrap
 from ._filters import atomic_output, filter_value
 
 __all__ = [
@@ -151,28 +152,7 @@ def _fontsize(width: int, height: int, style: CaptionStyle) -> int:
 
 def wrap_text(text: str, max_px: int, fontsize: int) -> list[str]:
     """Greedy word wrap of *text* to lines at most *max_px* wide in the shipped font (long words are split)."""
-    font = _font(fontsize)
-    lines: list[str] = []
-    for para in _clean(text).split("\n"):
-        line = ""
-        for word in para.split():
-            cand = f"{line} {word}" if line else word
-            if font.getlength(cand) <= max_px:
-                line = cand
-                continue
-            if line:
-                lines.append(line)
-            line = ""
-            while font.getlength(word) > max_px and len(word) > 1:
-                cut = len(word) - 1
-                while cut > 1 and font.getlength(word[:cut]) > max_px:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
-        if line:
-            lines.append(line)
-    return lines
+    return _wrap(_clean(text), _font(fontsize).getlength, max_px)
 
 
 def overlay_filters(overlays: Sequence[Overlay], width: int, height: int, fps: int, text_dir: Path,

@@ -31,8 +31,15 @@ from storyrender.providers.base import (
     RunContext,
     VideoRequest,
 )
-
-from . import _media
+from storyrender.providers.kit import (
+    NEXT_KEYFRAME_PROMPT,
+    InputMap,
+    download,
+    input_key_problems,
+    retry_after_seconds,
+    save_png_fitted,
+    save_video,
+)
 
 __all__ = ["FalProvider", "InputMap", "BUILTIN", "PRICES_AS_OF"]
 
@@ -41,45 +48,8 @@ PRICES_AS_OF = "2026-11-24"
 
 _VIDEO_JOBS = frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
 _ALL_JOBS = frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
-_INPUT_KEYS = ("prompt", "first_frame", "last_frame", "image", "duration", "seed", "aspect_ratio",
-               "negative_prompt")
 _REFUSAL = re.compile(r"content[\s_-]*polic|nsfw|safety|moderat|flagged|inappropriate|prohibited|violat",
                       re.IGNORECASE)
-_DEFAULT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
-
-
-@dataclass(frozen=True)
-class InputMap:
-    """Which argument of a fal app takes what (None: the app has no such argument).
-
-    :param duration_format: how seconds are written (``"{:g}s"`` gives "6s"); None sends a number.
-    :param aspect_ratios: ``aspect_ratio`` is sent as the nearest of these to the board's size.
-    :param defaults: arguments always sent (a board's ``params`` override them).
-    """
-
-    prompt: str | None = "prompt"
-    first_frame: str | None = None
-    last_frame: str | None = None
-    image: str | None = None
-    duration: str | None = None
-    seed: str | None = None
-    aspect_ratio: str | None = None
-    negative_prompt: str | None = None
-    duration_format: str | None = None
-    aspect_ratios: tuple[str, ...] | None = None
-    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    def jobs(self) -> frozenset[Job]:
-        if self.first_frame and self.last_frame:
-            return frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
-        if self.first_frame:
-            return frozenset({Job.FIRST_FRAME_VIDEO})
-        if self.image:
-            return frozenset({Job.NEXT_KEYFRAME})
-        return frozenset({Job.TEXT_TO_IMAGE})
-
-    def merged(self, names: Mapping[str, Any]) -> "InputMap":
-        return dataclasses.replace(self, **{k: (v or None) for k, v in names.items() if k in _INPUT_KEYS})
 
 
 @dataclass(frozen=True)
@@ -176,16 +146,11 @@ class FalProvider(Provider):
     def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
               options: Mapping[str, Any]) -> list[str]:
         options = options or {}
-        problems: list[str] = []
         names = options.get("inputs")
+        problems = input_key_problems(f"fal/{model.name}", names,
+                                      "{first_frame: start_image_url, last_frame: end_image_url}")
         if names is not None and not isinstance(names, Mapping):
-            return [f"fal/{model.name}: options.inputs must be a mapping such as "
-                    "{first_frame: start_image_url, last_frame: end_image_url}"]
-        if names:
-            unknown = sorted(set(names) - set(_INPUT_KEYS))
-            if unknown:
-                problems.append(f"fal/{model.name}: options.inputs has unknown keys {', '.join(unknown)}; "
-                                f"known keys: {', '.join(_INPUT_KEYS)}")
+            return problems
         if model.name not in BUILTIN and not names:
             problems.append(
                 f"fal/{model.name} has no built-in input mapping: give options.inputs (e.g. "
@@ -225,8 +190,7 @@ class FalProvider(Provider):
         key = self.api_key()
         opts = request.options or {}
         m = self._inputs(request.model, opts)
-        args: dict[str, Any] = {}
-        self._common(args, m, request.prompt, request, opts)
+        args = m.fill({}, request.prompt, request, opts.get("params"))
         return self._run(Job.TEXT_TO_IMAGE, request.model, args, (), key, opts, ctx, request.width,
                          request.height, None)
 
@@ -237,10 +201,9 @@ class FalProvider(Provider):
         if not m.image:
             raise ProviderError(f"fal/{request.model} has no argument mapped for the previous keyframe "
                                 "(options.inputs.image)")
-        prompt = str(opts.get("keyframe_prompt", _DEFAULT_KEYFRAME_PROMPT)).format(
+        prompt = str(opts.get("keyframe_prompt", NEXT_KEYFRAME_PROMPT)).format(
             seconds=request.seconds, prompt=request.prompt)
-        args: dict[str, Any] = {}
-        self._common(args, m, prompt, request, opts)
+        args = m.fill({}, prompt, request, opts.get("params"))
         return self._run(Job.NEXT_KEYFRAME, request.model, args, ((m.image, request.previous),), key, opts, ctx,
                          request.width, request.height, None)
 
@@ -256,32 +219,12 @@ class FalProvider(Provider):
             if not m.last_frame:
                 raise ProviderError(f"fal/{request.model} takes no last frame")
             files.append((m.last_frame, request.last))
-        args: dict[str, Any] = {}
-        self._common(args, m, request.prompt, request, opts)
+        args = m.fill({}, request.prompt, request, opts.get("params"))
         if m.duration:
-            secs = float(request.seconds)
-            args[m.duration] = (m.duration_format.format(secs) if m.duration_format
-                                else (int(secs) if secs.is_integer() else secs))
+            args[m.duration] = m.duration_value(request.seconds)
         job = Job.FIRST_LAST_VIDEO if request.last is not None else Job.FIRST_FRAME_VIDEO
         return self._run(job, request.model, args, tuple(files), key, opts, ctx, request.width, request.height,
                          request.seconds)
-
-    @staticmethod
-    def _common(args: dict[str, Any], m: InputMap, prompt: str, request: Any, opts: Mapping[str, Any]) -> None:
-        args.update(m.defaults)
-        if m.prompt and prompt:
-            args[m.prompt] = prompt
-        if m.negative_prompt and request.negative_prompt:
-            args[m.negative_prompt] = request.negative_prompt
-        if m.seed:
-            args[m.seed] = int(request.seed)
-        if m.aspect_ratio:
-            args[m.aspect_ratio] = (_media.nearest_aspect(request.width, request.height, m.aspect_ratios)
-                                    if m.aspect_ratios else _media.aspect_of(request.width, request.height))
-        params = opts.get("params") or {}
-        if not isinstance(params, Mapping):
-            raise ProviderError("options.params must be a mapping of argument names to values")
-        args.update(params)
 
     # -- the queue ----------------------------------------------------------------------------
     def _run(self, job: Job, app: str, args: dict[str, Any], files: tuple[tuple[str, Path], ...], key: str,
@@ -349,23 +292,16 @@ class FalProvider(Provider):
         if url is None:
             keys = ", ".join(sorted(map(str, result))) if isinstance(result, Mapping) else type(result).__name__
             raise ProviderError(f"fal/{app} completed but returned no file (result: {keys})", job_id=job_id)
-        data = self._download(url, app, job_id)
+        data = download(url, who=f"fal/{app}", job_id=job_id)
         info: dict[str, Any] = {"job_id": job_id, "model": app}
         if status.metrics:
             info["metrics"] = dict(status.metrics)
         if isinstance(result, Mapping) and result.get("seed") is not None:
             info["seed"] = result["seed"]
-        try:
-            if video:
-                kind = _media.check_video(data)
-                if kind != "mp4":
-                    raise ValueError(f"the returned clip is {kind}, not MP4")
-                ctx.output_path.parent.mkdir(parents=True, exist_ok=True)
-                ctx.output_path.write_bytes(data)
-            else:
-                info.update(_media.save_image(data, ctx.output_path, width, height))
-        except ValueError as exc:
-            raise ProviderError(f"fal/{app}: {exc}", job_id=job_id) from None
+        if video:
+            save_video(data, ctx.output_path, who=f"fal/{app}", job_id=job_id)
+        else:
+            info.update(save_png_fitted(data, ctx.output_path, width, height, who=f"fal/{app}", job_id=job_id))
         price = self.resolve_model(app).price
         info["list_price_usd"] = round(price.estimate(seconds if video else None), 6)
         info["price_as_of"] = price.as_of
@@ -391,34 +327,6 @@ class FalProvider(Provider):
         except Exception:  # best effort: the error that follows says what happened
             pass
 
-    def _download(self, url: str, app: str, job_id: str) -> bytes:
-        import base64
-
-        import httpx
-
-        if url.startswith("data:"):
-            return base64.b64decode(url.split(",", 1)[1])
-        last: TransientError | None = None
-        for attempt in range(3):
-            try:
-                # fal's media URLs are public: fetched without the key.
-                with httpx.Client(timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=True) as http:
-                    response = http.get(url)
-                if response.status_code >= 500 or response.status_code == 429:
-                    raise TransientError(f"fal/{app}: downloading the result: HTTP {response.status_code}",
-                                         job_id=job_id)
-                if response.status_code >= 400:
-                    raise ProviderError(f"fal/{app}: downloading the result: HTTP {response.status_code}",
-                                        job_id=job_id)
-                return response.content
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = TransientError(f"fal/{app}: downloading the result: {type(exc).__name__}", job_id=job_id)
-            except TransientError as exc:
-                last = exc
-            time.sleep(0.2 * (attempt + 1))
-        assert last is not None
-        raise last
-
     @staticmethod
     def _call(fn, app: str, *, job_id: str | None = None, what: str = ""):
         """Call into fal_client, turning its exceptions into storyrender's."""
@@ -436,7 +344,7 @@ class FalProvider(Provider):
             if "content_policy_violation" in kinds or (status in (400, 422) and _REFUSAL.search(reason)):
                 raise RefusedError(text, job_id=job_id) from None
             if status == 429:
-                raise TransientError(text, job_id=job_id, retry_after=_float(headers.get("retry-after"))) from None
+                raise TransientError(text, job_id=job_id, retry_after=retry_after_seconds(headers)) from None
             if status >= 500 or status == 408 or headers.get("x-fal-needs-retry") in ("1", "true", "True"):
                 raise TransientError(text, job_id=job_id) from None
             if status in (401, 403):
@@ -491,10 +399,3 @@ def _media_url(result: Any) -> str | None:
         if isinstance(items, list) and items and isinstance(items[0], Mapping) and isinstance(items[0].get("url"), str):
             return items[0]["url"]
     return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -15,11 +15,8 @@ SDK's own, ``GETIMG_AI_BASE_URL`` or https://api.getimg.ai), ``keyframe_prompt``
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import re
 import time
-from pathlib import Path
 from typing import Any, Mapping
 
 from storyrender.errors import ProviderError, RefusedError, TransientError
@@ -34,8 +31,15 @@ from storyrender.providers.base import (
     RunContext,
     VideoRequest,
 )
-
-from . import _media
+from storyrender.providers.kit import (
+    NEXT_KEYFRAME_PROMPT,
+    data_uri,
+    download,
+    nearest_aspect,
+    retry_after_seconds,
+    save_png_fitted,
+    save_video,
+)
 
 __all__ = ["GetimgProvider", "PRICES_AS_OF"]
 
@@ -47,7 +51,6 @@ _ALL_JOBS = frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDE
 _RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9")
 _REFUSAL = re.compile(r"content[\s_-]*polic|nsfw|safety|moderat|flagged|inappropriate|prohibited|violat",
                       re.IGNORECASE)
-_DEFAULT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
 
 _MODELS = (
     ModelInfo(
@@ -117,20 +120,20 @@ class GetimgProvider(Provider):
     def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
         key = self.api_key()
         opts = request.options or {}
-        prompt = str(opts.get("keyframe_prompt", _DEFAULT_KEYFRAME_PROMPT)).format(
+        prompt = str(opts.get("keyframe_prompt", NEXT_KEYFRAME_PROMPT)).format(
             seconds=request.seconds, prompt=request.prompt)
         body = self._body(prompt, request, opts)
         body["output_format"] = "png"
-        body["images"] = [{"url": _data_uri(request.previous)}]
+        body["images"] = [{"url": data_uri(request.previous)}]
         return self._image(request.model, body, key, opts, ctx, request.width, request.height)
 
     def video(self, request: VideoRequest, ctx: RunContext) -> Result:
         key = self.api_key()
         opts = request.options or {}
         body = self._body(request.prompt, request, opts)
-        images = [{"role": "first_frame", "url": _data_uri(request.first)}]
+        images = [{"role": "first_frame", "url": data_uri(request.first)}]
         if request.last is not None:
-            images.append({"role": "last_frame", "url": _data_uri(request.last)})
+            images.append({"role": "last_frame", "url": data_uri(request.last)})
         body["images"] = images
         body["duration"] = int(round(float(request.seconds)))
         body.setdefault("sound", bool(opts.get("sound", False)))
@@ -139,8 +142,7 @@ class GetimgProvider(Provider):
     @staticmethod
     def _body(prompt: str, request: Any, opts: Mapping[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"prompt": prompt}
-        body["aspect_ratio"] = str(opts.get("aspect_ratio") or _media.nearest_aspect(request.width, request.height,
-                                                                                     _RATIOS))
+        body["aspect_ratio"] = str(opts.get("aspect_ratio") or nearest_aspect(request.width, request.height, _RATIOS))
         if opts.get("resolution"):
             body["resolution"] = str(opts["resolution"])
         params = opts.get("params") or {}
@@ -172,12 +174,9 @@ class GetimgProvider(Provider):
         response = self._call(lambda: client.images.generate(model=model, extra_body=extra or None, **kwargs),
                               model)
         job_id, url, cost = self._completed(response, model)
-        data = self._download(url, model, job_id)
+        data = download(url, who=f"getimg/{model}", job_id=job_id)
         info: dict[str, Any] = {"job_id": job_id, "model": model}
-        try:
-            info.update(_media.save_image(data, ctx.output_path, width, height))
-        except ValueError as exc:
-            raise ProviderError(f"getimg/{model}: {exc}", job_id=job_id) from None
+        info.update(save_png_fitted(data, ctx.output_path, width, height, who=f"getimg/{model}", job_id=job_id))
         return Result(ctx.output_path, cost_usd=cost, info=info)
 
     def _video(self, model: str, body: dict[str, Any], key: str, opts: Mapping[str, Any], ctx: RunContext,
@@ -226,15 +225,8 @@ class GetimgProvider(Provider):
             if status == "completed":
                 break
         _, url, cost = self._completed(current, model)
-        data = self._download(url, model, job_id)
-        try:
-            kind = _media.check_video(data)
-            if kind != "mp4":
-                raise ValueError(f"the returned clip is {kind}, not MP4")
-        except ValueError as exc:
-            raise ProviderError(f"getimg/{model}: {exc}", job_id=job_id) from None
-        ctx.output_path.parent.mkdir(parents=True, exist_ok=True)
-        ctx.output_path.write_bytes(data)
+        data = download(url, who=f"getimg/{model}", job_id=job_id)
+        save_video(data, ctx.output_path, who=f"getimg/{model}", job_id=job_id)
         info: dict[str, Any] = {"job_id": job_id, "model": model}
         item = current.data[0]
         for k in ("duration", "fps", "width", "height"):
@@ -261,31 +253,6 @@ class GetimgProvider(Provider):
         return job_id, url, cost
 
     @staticmethod
-    def _download(url: str, model: str, job_id: str) -> bytes:
-        import httpx
-
-        last: TransientError | None = None
-        for attempt in range(3):
-            try:
-                # signed temporary URLs: fetched without the key
-                with httpx.Client(timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=True) as http:
-                    response = http.get(url)
-                if response.status_code >= 500 or response.status_code == 429:
-                    last = TransientError(f"getimg/{model}: downloading the result: HTTP {response.status_code}",
-                                          job_id=job_id)
-                elif response.status_code >= 400:
-                    raise ProviderError(f"getimg/{model}: downloading the result: HTTP {response.status_code}",
-                                        job_id=job_id)
-                else:
-                    return response.content
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = TransientError(f"getimg/{model}: downloading the result: {type(exc).__name__}",
-                                      job_id=job_id)
-            time.sleep(0.2 * (attempt + 1))
-        assert last is not None
-        raise last
-
-    @staticmethod
     def _call(fn, model: str, *, job_id: str | None = None):
         """Call the SDK, turning its exceptions into storyrender's."""
         import getimg
@@ -300,7 +267,7 @@ class GetimgProvider(Provider):
             if status in (400, 403, 422) and _REFUSAL.search(f"{code} {reason}"):
                 raise RefusedError(text, job_id=job_id) from None
             if status == 429:
-                raise TransientError(text, job_id=job_id, retry_after=_retry_after(exc.response)) from None
+                raise TransientError(text, job_id=job_id, retry_after=retry_after_seconds(getattr(exc.response, "headers", None))) from None
             if status >= 500 or status in (408, 409):
                 raise TransientError(text, job_id=job_id) from None
             if status in (401, 403):
@@ -336,18 +303,3 @@ def _error_parts(body: Any) -> tuple[str, str]:
     if isinstance(body, str) and body:
         return "", body[:300]
     return "", "no reason given"
-
-
-def _retry_after(response: Any) -> float | None:
-    headers = getattr(response, "headers", {}) or {}
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return float(headers.get(name)) * scale
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def _data_uri(path: Path) -> str:
-    mime = mimetypes.guess_type(str(path))[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"

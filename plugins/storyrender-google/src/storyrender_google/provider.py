@@ -30,10 +30,7 @@ a bad answer never leaves a file at ``ctx.output_path``.
 
 from __future__ import annotations
 
-import io
-import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -51,6 +48,15 @@ from storyrender.providers.base import (
     RunContext,
     VideoRequest,
 )
+from storyrender.providers.kit import (
+    atomic_output,
+    png_bytes,
+    retry_after_seconds,
+    save_png_fitted,
+    with_camera,
+    with_negative,
+)
+from storyrender.providers.kit import nearest_aspect as _nearest_aspect
 
 __all__ = ["GoogleProvider", "PRICES", "OPTIONS", "nearest_aspect", "keyframe_instruction"]
 
@@ -151,13 +157,7 @@ def _veo_model(name: str, description: str) -> ModelInfo:
 
 def nearest_aspect(width: int, height: int, choices: tuple[str, ...] = IMAGE_ASPECTS) -> str:
     """The ratio in *choices* closest to width:height (compared on a log scale)."""
-    target = math.log(width / height)
-
-    def distance(ratio: str) -> float:
-        w, h = ratio.split(":")
-        return abs(math.log(int(w) / int(h)) - target)
-
-    return min(choices, key=distance)
+    return _nearest_aspect(width, height, choices)
 
 
 def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, camera: str | None = None,
@@ -171,11 +171,7 @@ def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, ca
         text += f" Camera: {camera}."
     if references:
         text += " The images after the first show the characters: keep them looking exactly like that."
-    return _with_negative(text, negative)
-
-
-def _with_negative(prompt: str, negative: str) -> str:
-    return f"{prompt} Avoid: {negative.strip()}." if negative and negative.strip() else prompt
+    return with_negative(text, negative)
 
 
 def _truthy(value: Any) -> bool:
@@ -252,7 +248,7 @@ class GoogleProvider(Provider):
 
     # -- jobs: images --------------------------------------------------------------------------
     def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
-        contents: list[Any] = [_with_negative(_with_camera(request.prompt, request.hints), request.negative_prompt)]
+        contents: list[Any] = [with_negative(with_camera(request.prompt, request.hints), request.negative_prompt)]
         return self._image(request, contents, request.references, ctx)
 
     def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
@@ -271,7 +267,7 @@ class GoogleProvider(Provider):
         parts: list[Any] = []
         for item in [*contents, *references]:
             if isinstance(item, Path):
-                parts.append(types.Part.from_bytes(data=_png_bytes(item), mime_type="image/png"))
+                parts.append(types.Part.from_bytes(data=png_bytes(item), mime_type="image/png"))
             else:
                 parts.append(item)
         aspect = str(options.get("aspect_ratio") or nearest_aspect(request.width, request.height))
@@ -291,16 +287,14 @@ class GoogleProvider(Provider):
         finally:
             client.close()
         raw, mime = _image_from(response, who)
-        image = _open_image(raw, who)
-        vendor_dims = image.size
-        _write_png(_fit(image, request.width, request.height), ctx.output_path)
+        native = save_png_fitted(raw, ctx.output_path, request.width, request.height, who=who)["native_size"]
         usage = getattr(response, "usage_metadata", None)
         info = {
             "model": request.model,
             "mode": "vertex" if vertex else "gemini-api",
             "aspect_ratio": aspect,
             "image_size": image_config.get("image_size"),
-            "vendor_image_size": list(vendor_dims),
+            "vendor_image_size": native,
             "vendor_mime_type": mime,
             "usage": usage.model_dump(exclude_none=True, mode="json") if hasattr(usage, "model_dump") else None,
             "price_as_of": PRICES["as_of"],
@@ -331,7 +325,7 @@ class GoogleProvider(Provider):
             "seed": request.seed,
         }
         if request.last is not None:
-            config["last_frame"] = types.Image(image_bytes=_png_bytes(request.last), mime_type="image/png")
+            config["last_frame"] = types.Image(image_bytes=png_bytes(request.last), mime_type="image/png")
         if resolution:
             config["resolution"] = resolution
         if negative:
@@ -339,8 +333,8 @@ class GoogleProvider(Provider):
         if "generate_audio" in options:
             config["generate_audio"] = _truthy(options["generate_audio"])
         source = types.GenerateVideosSource(
-            prompt=_with_camera(request.prompt, request.hints),
-            image=types.Image(image_bytes=_png_bytes(request.first), mime_type="image/png"),
+            prompt=with_camera(request.prompt, request.hints),
+            image=types.Image(image_bytes=png_bytes(request.first), mime_type="image/png"),
         )
         try:
             operation = _call(lambda: client.models.generate_videos(
@@ -443,11 +437,6 @@ class GoogleProvider(Provider):
 # ---------------------------------------------------------------------------------------------
 
 
-def _with_camera(prompt: str, hints: Mapping[str, Any]) -> str:
-    camera = hints.get("camera") if hints else None
-    return f"{prompt.strip().rstrip('.')}. Camera: {camera}." if camera else prompt
-
-
 def _call(fn, who: str):
     """Run one SDK call, turning its exceptions into storyrender errors."""
     from google.genai import errors
@@ -497,15 +486,9 @@ def _other_error(exc: Exception, who: str) -> ProviderError:
 
 
 def _retry_after(exc: Any) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is not None:
-        value = headers.get("retry-after")
-        if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                pass
+    seconds = retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
+    if seconds is not None:
+        return seconds
     # google.rpc.RetryInfo in the error details: {"@type": ".../google.rpc.RetryInfo", "retryDelay": "30s"}
     details = getattr(exc, "details", None)
     error = details.get("error", details) if isinstance(details, Mapping) else None
@@ -617,73 +600,12 @@ def _video_from(operation: Any, who: str, job_id: str) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _png_bytes(path: Path) -> bytes:
-    """*path* as PNG bytes (re-encoded when it is another format)."""
-    from PIL import Image
-
-    data = Path(path).read_bytes()
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return data
-    with Image.open(io.BytesIO(data)) as img:
-        out = io.BytesIO()
-        img.convert("RGBA" if "A" in img.getbands() else "RGB").save(out, format="PNG")
-        return out.getvalue()
-
-
-def _open_image(raw: bytes, who: str):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        img = Image.open(io.BytesIO(raw))
-        img.load()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ProviderError(f"{who} answered with data that is not a readable image ({exc})") from None
-    return img
-
-
-def _fit(img, width: int, height: int):
-    """RGB, exactly width x height: scaled to cover, then centre-cropped."""
-    from PIL import Image, ImageOps
-
-    if img.mode != "RGB":
-        if "A" in img.getbands():
-            rgba = img.convert("RGBA")
-            base = Image.new("RGB", img.size, (0, 0, 0))
-            base.paste(rgba, mask=rgba.getchannel("A"))
-            img = base
-        else:
-            img = img.convert("RGB")
-    if img.size == (width, height):
-        return img
-    return ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS)
-
-
-def _temp_beside(path: Path, suffix: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
-def _write_png(img, path: Path) -> None:
-    path = Path(path)
-    tmp = _temp_beside(path, ".part.png")
-    try:
-        img.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write_video(data: bytes, path: Path, who: str, job_id: str) -> dict[str, Any]:
     """Check that *data* is a readable video (PyAV), then move it to *path*; returns its facts."""
     from storyrender.errors import ArtifactError
     from storyrender.media.probe import probe
 
-    path = Path(path)
-    tmp = _temp_beside(path, ".part.mp4")
-    try:
+    with atomic_output(path, ".part.mp4") as tmp:
         tmp.write_bytes(data)
         try:
             info = probe(tmp)
@@ -692,9 +614,5 @@ def _write_video(data: bytes, path: Path, who: str, job_id: str) -> dict[str, An
                                 job_id=job_id) from None
         if info.frames < 1:
             raise ProviderError(f"{who} returned a clip with no frames", job_id=job_id)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return {"width": info.width, "height": info.height, "fps": info.fps, "frames": info.frames,
             "duration": info.duration, "has_audio": info.has_audio}

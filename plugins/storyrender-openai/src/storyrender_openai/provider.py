@@ -24,10 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
-import os
-import tempfile
-from pathlib import Path
 from typing import Any, Mapping
 
 from storyrender.errors import ProviderError, RefusedError, TransientError
@@ -42,6 +38,7 @@ from storyrender.providers.base import (
     Result,
     RunContext,
 )
+from storyrender.providers.kit import png_bytes, retry_after_seconds, save_png_fitted, with_camera, with_negative
 
 __all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image"]
 
@@ -204,7 +201,7 @@ class OpenAIProvider(Provider):
         quality = str(options.get("quality", DEFAULT_QUALITY))
         kwargs: dict[str, Any] = {
             "model": request.model,
-            "prompt": _with_negative(_with_camera(request.prompt, request.hints), request.negative_prompt),
+            "prompt": with_negative(with_camera(request.prompt, request.hints), request.negative_prompt),
             "size": size,
             "quality": quality,
             "output_format": "png",
@@ -221,9 +218,9 @@ class OpenAIProvider(Provider):
         options = dict(request.options)
         size = vendor_size(request.model, request.width, request.height, options)
         quality = str(options.get("quality", DEFAULT_QUALITY))
-        images = [("keyframe.png", _png_bytes(request.previous), "image/png")]
+        images = [("keyframe.png", png_bytes(request.previous), "image/png")]
         for i, ref in enumerate(request.references, start=1):
-            images.append((f"reference-{i}.png", _png_bytes(ref), "image/png"))
+            images.append((f"reference-{i}.png", png_bytes(ref), "image/png"))
         kwargs: dict[str, Any] = {
             "model": request.model,
             "image": images if len(images) > 1 else images[0],
@@ -278,15 +275,13 @@ class OpenAIProvider(Provider):
             raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
             raise ProviderError(f"openai/{model} answered with an image that is not valid base64") from None
-        image = _open_image(raw, f"openai/{model}")
-        vendor_dims = image.size
-        _write_png(_fit(image, width, height), ctx.output_path)
+        native = save_png_fitted(raw, ctx.output_path, width, height, who=f"openai/{model}")["native_size"]
         usage = getattr(response, "usage", None)
         info: dict[str, Any] = {
             "model": model,
             "size": size,
             "quality": quality,
-            "vendor_image_size": list(vendor_dims),
+            "vendor_image_size": native,
             "usage": usage.model_dump(exclude_none=True) if hasattr(usage, "model_dump") else None,
             "price_as_of": PRICES["as_of"],
         }
@@ -294,7 +289,7 @@ class OpenAIProvider(Provider):
 
 
 # ---------------------------------------------------------------------------------------------
-# prompts, images, errors
+# prompts and errors
 # ---------------------------------------------------------------------------------------------
 
 
@@ -309,87 +304,7 @@ def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, ca
         text += f" Camera: {camera}."
     if references:
         text += " The other images show the characters: keep them looking exactly like that."
-    return _with_negative(text, negative)
-
-
-def _with_camera(prompt: str, hints: Mapping[str, Any]) -> str:
-    camera = hints.get("camera") if hints else None
-    return f"{prompt.strip().rstrip('.')}. Camera: {camera}." if camera else prompt
-
-
-def _with_negative(prompt: str, negative: str) -> str:
-    return f"{prompt} Avoid: {negative.strip()}." if negative and negative.strip() else prompt
-
-
-def _png_bytes(path: Path) -> bytes:
-    """*path* as PNG bytes (the file is re-encoded when it is another format)."""
-    from PIL import Image
-
-    data = Path(path).read_bytes()
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return data
-    with Image.open(io.BytesIO(data)) as img:
-        out = io.BytesIO()
-        img.convert("RGBA" if "A" in img.getbands() else "RGB").save(out, format="PNG")
-        return out.getvalue()
-
-
-def _open_image(raw: bytes, who: str):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        img = Image.open(io.BytesIO(raw))
-        img.load()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ProviderError(f"{who} answered with data that is not a readable image ({exc})") from None
-    return img
-
-
-def _fit(img, width: int, height: int):
-    """RGB, exactly width x height: scaled to cover, then centre-cropped."""
-    from PIL import Image, ImageOps
-
-    if img.mode != "RGB":
-        if "A" in img.getbands():
-            base = Image.new("RGB", img.size, (0, 0, 0))
-            base.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
-            img = base
-        else:
-            img = img.convert("RGB")
-    if img.size == (width, height):
-        return img
-    return ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS)
-
-
-def _write_png(img, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``retry-after`` (numbers only), else None."""
-    if headers is None:
-        return None
-    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) / divisor
-        except ValueError:
-            continue
-        if seconds >= 0:
-            return seconds
-    return None
+    return with_negative(text, negative)
 
 
 def _vendor_message(exc: Any) -> str:
@@ -417,10 +332,10 @@ def translate_error(exc: Exception) -> ProviderError:
             if code == "insufficient_quota":
                 return ProviderError(f"OpenAI quota exhausted: {message}: check the account's billing{suffix}")
             return TransientError(f"OpenAI rate limit (HTTP 429): {message}{suffix}",
-                                  retry_after=_retry_after(exc.response.headers))
+                                  retry_after=retry_after_seconds(exc.response.headers))
         if isinstance(exc, openai.InternalServerError) or status in (408, 409) or status >= 500:
             return TransientError(f"OpenAI server error (HTTP {status}): {message}{suffix}",
-                                  retry_after=_retry_after(exc.response.headers))
+                                  retry_after=retry_after_seconds(exc.response.headers))
         if isinstance(exc, openai.BadRequestError) and code in ("moderation_blocked", "content_policy_violation"):
             return RefusedError(f"OpenAI refused the prompt or image ({code}): {message}{suffix}")
         if isinstance(exc, openai.AuthenticationError):

@@ -53,8 +53,14 @@ from storyrender.providers.base import (
     RunContext,
     VideoRequest,
 )
-
-from . import _media
+from storyrender.providers.kit import (
+    NEXT_KEYFRAME_PROMPT,
+    InputMap,
+    check_video,
+    input_key_problems,
+    save_png_fitted,
+    save_video,
+)
 
 __all__ = ["ReplicateProvider", "InputMap", "BUILTIN", "PRICES_AS_OF"]
 
@@ -66,47 +72,11 @@ _ALL_JOBS = frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDE
 _TERMINAL = ("succeeded", "failed", "canceled")
 _FLUX_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 _LUMA_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "9:21", "21:9")
-_INPUT_KEYS = ("prompt", "first_frame", "last_frame", "image", "duration", "seed", "aspect_ratio",
-               "negative_prompt")
 _REFUSAL = re.compile(
     r"nsfw|safety|content[\s_-]*polic|moderat|flagged|sensitive|\bE005\b|inappropriate|"
     r"prohibited|violat",
     re.IGNORECASE,
 )
-_DEFAULT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
-
-
-@dataclass(frozen=True)
-class InputMap:
-    """Which input parameter of a Replicate model takes what (None: the model has no such input).
-
-    :param aspect_ratios: when set, ``aspect_ratio`` is sent as the nearest of these to the
-        board's output size; ``"match_input_image"`` sends that literal.
-    :param defaults: input values always sent (a board's ``params`` override them).
-    """
-
-    prompt: str | None = "prompt"
-    first_frame: str | None = None
-    last_frame: str | None = None
-    image: str | None = None
-    duration: str | None = None
-    seed: str | None = None
-    aspect_ratio: str | None = None
-    negative_prompt: str | None = None
-    aspect_ratios: tuple[str, ...] | str | None = None
-    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    def jobs(self) -> frozenset[Job]:
-        if self.first_frame and self.last_frame:
-            return frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
-        if self.first_frame:
-            return frozenset({Job.FIRST_FRAME_VIDEO})
-        if self.image:
-            return frozenset({Job.NEXT_KEYFRAME})
-        return frozenset({Job.TEXT_TO_IMAGE})
-
-    def merged(self, names: Mapping[str, Any]) -> "InputMap":
-        return dataclasses.replace(self, **{k: (v or None) for k, v in names.items() if k in _INPUT_KEYS})
 
 
 @dataclass(frozen=True)
@@ -239,17 +209,12 @@ class ReplicateProvider(Provider):
     def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
               options: Mapping[str, Any]) -> list[str]:
         options = options or {}
-        problems: list[str] = []
         base, _ = _split(model.name)
         inputs_opt = options.get("inputs")
-        if inputs_opt is not None:
-            if not isinstance(inputs_opt, Mapping):
-                return [f"replicate/{model.name}: options.inputs must be a mapping such as "
-                        "{first_frame: start_image, last_frame: end_image, prompt: prompt}"]
-            unknown = sorted(set(inputs_opt) - set(_INPUT_KEYS))
-            if unknown:
-                problems.append(f"replicate/{model.name}: options.inputs has unknown keys {', '.join(unknown)}; "
-                                f"known keys: {', '.join(_INPUT_KEYS)}")
+        problems = input_key_problems(f"replicate/{model.name}", inputs_opt,
+                                      "{first_frame: start_image, last_frame: end_image, prompt: prompt}")
+        if inputs_opt is not None and not isinstance(inputs_opt, Mapping):
+            return problems
         if base not in BUILTIN and not inputs_opt:
             problems.append(
                 f"replicate/{model.name} has no built-in input mapping: give options.inputs "
@@ -303,8 +268,7 @@ class ReplicateProvider(Provider):
         key = self.api_key()
         opts = request.options or {}
         m = self._inputs(request.model, opts)
-        inp: dict[str, Any] = {}
-        self._common(inp, m, request.prompt, request, opts)
+        inp = m.fill({}, request.prompt, request, opts.get("params"))
         return self._run(Job.TEXT_TO_IMAGE, request.model, inp, (), key, opts, ctx,
                          request.width, request.height, None)
 
@@ -315,10 +279,9 @@ class ReplicateProvider(Provider):
         if not m.image:
             raise ProviderError(f"replicate/{request.model} has no input mapped for the previous keyframe "
                                 "(options.inputs.image)")
-        template = str(opts.get("keyframe_prompt", _DEFAULT_KEYFRAME_PROMPT))
+        template = str(opts.get("keyframe_prompt", NEXT_KEYFRAME_PROMPT))
         prompt = template.format(seconds=request.seconds, prompt=request.prompt)
-        inp: dict[str, Any] = {}
-        self._common(inp, m, prompt, request, opts)
+        inp = m.fill({}, prompt, request, opts.get("params"))
         return self._run(Job.NEXT_KEYFRAME, request.model, inp, ((m.image, request.previous),), key, opts,
                          ctx, request.width, request.height, None)
 
@@ -339,33 +302,12 @@ class ReplicateProvider(Provider):
         base, _ = _split(request.model)
         if base == "kwaivgi/kling-v2.1" and request.last is not None:
             inp["mode"] = "pro"  # Kling takes end_image only in mode pro
-        self._common(inp, m, request.prompt, request, opts)
+        m.fill(inp, request.prompt, request, opts.get("params"))
         if m.duration:
-            inp[m.duration] = int(request.seconds) if float(request.seconds).is_integer() else request.seconds
+            inp[m.duration] = m.duration_value(request.seconds)
         job = Job.FIRST_LAST_VIDEO if request.last is not None else Job.FIRST_FRAME_VIDEO
         return self._run(job, request.model, inp, tuple(files), key, opts, ctx,
                          request.width, request.height, request.seconds)
-
-    @staticmethod
-    def _common(inp: dict[str, Any], m: InputMap, prompt: str, request: Any, opts: Mapping[str, Any]) -> None:
-        inp.update(m.defaults)
-        if m.prompt and prompt:
-            inp[m.prompt] = prompt
-        if m.negative_prompt and request.negative_prompt:
-            inp[m.negative_prompt] = request.negative_prompt
-        if m.seed is not None:
-            inp[m.seed] = int(request.seed)
-        if m.aspect_ratio:
-            if m.aspect_ratios == "match_input_image":
-                inp[m.aspect_ratio] = "match_input_image"
-            elif isinstance(m.aspect_ratios, tuple):
-                inp[m.aspect_ratio] = _media.nearest_aspect(request.width, request.height, m.aspect_ratios)
-            else:
-                inp[m.aspect_ratio] = _media.aspect_of(request.width, request.height)
-        params = opts.get("params") or {}
-        if not isinstance(params, Mapping):
-            raise ProviderError("options.params must be a mapping of input names to values")
-        inp.update(params)
 
     # -- the prediction ---------------------------------------------------------------------
     def _client(self, key: str, opts: Mapping[str, Any]):
@@ -427,19 +369,19 @@ class ReplicateProvider(Provider):
             info["model_version"] = prediction.version
         if prediction.metrics:
             info["metrics"] = dict(prediction.metrics)
-        try:
-            if video:
-                kind = _media.check_video(data)
-                if kind == "mp4":
-                    ctx.output_path.parent.mkdir(parents=True, exist_ok=True)
-                    ctx.output_path.write_bytes(data)
-                else:
-                    _transcode(data, kind, ctx.output_path)
-                info["container"] = kind
+        if video:
+            try:
+                kind = check_video(data)
+            except ValueError as exc:
+                raise ProviderError(f"replicate/{model}: {exc}", job_id=job_id) from None
+            if kind == "mp4":
+                save_video(data, ctx.output_path, who=f"replicate/{model}", job_id=job_id)
             else:
-                info.update(_media.save_image(data, ctx.output_path, width, height))
-        except ValueError as exc:
-            raise ProviderError(f"replicate/{model}: {exc}", job_id=job_id) from None
+                _transcode(data, kind, ctx.output_path)
+            info["container"] = kind
+        else:
+            info.update(save_png_fitted(data, ctx.output_path, width, height, who=f"replicate/{model}",
+                                        job_id=job_id))
         price = self.resolve_model(model).price
         info["list_price_usd"] = round(price.estimate(seconds if video else None), 6)
         info["price_as_of"] = price.as_of

@@ -35,6 +35,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ...fonts import font_path
+from ...text import wrap_text
 
 __all__ = [
     "draw_keyframe",
@@ -149,40 +150,6 @@ def _text_width(font: ImageFont.FreeTypeFont, text: str) -> float:
         return float(font.getlength(text))
     except Exception:  # pragma: no cover - defensive: odd glyphs never break a render
         return float(len(text) * font.size * 0.6)
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float, max_lines: int) -> list[str]:
-    """Greedy word wrap to *max_width*; overlong words are broken; the last line gets an ellipsis."""
-    lines: list[str] = []
-    for para in text.split("\n"):
-        words = para.split()
-        line = ""
-        for word in words:
-            candidate = f"{line} {word}" if line else word
-            if _text_width(font, candidate) <= max_width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            # break a word that alone is too wide
-            while _text_width(font, word) > max_width and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and _text_width(font, word[:cut]) > max_width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
-        if line:
-            lines.append(line)
-        if len(lines) > max_lines:
-            break
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and _text_width(font, last + "…") > max_width:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + "…"
-    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,7 +541,7 @@ def _overlay(img: np.ndarray, prompt: str, label: str, timecode: str, accent: tu
         f = _font(size)
         line_h = size * 1.28
         max_lines = max(1, int((lay.bottom - 2 * pad * 0.8) // line_h))
-        lines = _wrap(text, f, w - 2 * pad * 2, max_lines)
+        lines = wrap_text(text, lambda t: _text_width(f, t), w - 2 * pad * 2, max_lines)
         block = line_h * len(lines)
         ty = y1 + (lay.bottom - block) / 2 + line_h / 2
         for line in lines:

@@ -1,0 +1,408 @@
+"""A toolkit for provider plugins: the checks and conversions every vendor plugin needs.
+
+Nothing here talks to a vendor SDK. Pillow (and httpx, for :func:`download`) are imported inside
+the functions that use them, so importing this module costs nothing at start-up.
+
+Sizes and ratios
+    :func:`aspect_of`, :func:`nearest_aspect`
+Images
+    :func:`png_bytes` (a file as PNG bytes, to send), :func:`data_uri`,
+    :func:`fit_image` (scale to cover, crop the centre), :func:`save_png_fitted` (decode, fit and
+    write a vendor's answer)
+Videos
+    :func:`check_video` (MP4 or WebM?), :func:`save_video` (check, then write)
+Files
+    :func:`atomic_output` (write through a temporary file, so a failure leaves nothing behind)
+HTTP
+    :func:`retry_after_seconds` (``Retry-After`` / ``retry-after-ms``), :func:`download`
+Prompts
+    :data:`NEXT_KEYFRAME_PROMPT`, :func:`with_camera`, :func:`with_negative`
+Input mappings (for marketplaces of models whose parameters a board names)
+    :data:`INPUT_KEYS`, :class:`InputMap`, :func:`input_key_problems`
+
+Errors are raised as :class:`~storyrender.errors.ProviderError` with *who* (``"vendor/model"``)
+at the front of the message, except where a docstring says ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import io
+import math
+import mimetypes
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from ..errors import ProviderError, TransientError
+from .base import Job
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.Image import Image
+
+__all__ = [
+    "aspect_of",
+    "nearest_aspect",
+    "png_bytes",
+    "data_uri",
+    "fit_image",
+    "save_png_fitted",
+    "check_video",
+    "save_video",
+    "atomic_output",
+    "retry_after_seconds",
+    "download",
+    "NEXT_KEYFRAME_PROMPT",
+    "with_camera",
+    "with_negative",
+    "INPUT_KEYS",
+    "InputMap",
+    "input_key_problems",
+]
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# -- sizes and ratios ---------------------------------------------------------------------------
+
+
+def aspect_of(width: int, height: int) -> str:
+    """``"W:H"`` in lowest terms (1280 x 720 -> ``"16:9"``)."""
+    g = math.gcd(width, height) or 1
+    return f"{width // g}:{height // g}"
+
+
+def nearest_aspect(width: int, height: int, choices: tuple[str, ...]) -> str:
+    """The ratio in *choices* (``"W:H"``) closest to width/height, compared on a log scale;
+    the first of equally close ones."""
+    target = math.log(width / height)
+
+    def distance(choice: str) -> float:
+        w, h = (float(x) for x in choice.split(":"))
+        return abs(math.log(w / h) - target)
+
+    return min(choices, key=distance)
+
+
+# -- images -------------------------------------------------------------------------------------
+
+
+def png_bytes(path: str | os.PathLike) -> bytes:
+    """The file at *path* as PNG bytes: PNG files as they are, others re-encoded (RGB, or RGBA
+    when the image has alpha)."""
+    from PIL import Image
+
+    data = Path(path).read_bytes()
+    if data[:8] == _PNG_MAGIC:
+        return data
+    with Image.open(io.BytesIO(data)) as img:
+        out = io.BytesIO()
+        img.convert("RGBA" if "A" in img.getbands() else "RGB").save(out, format="PNG")
+        return out.getvalue()
+
+
+def data_uri(source: str | os.PathLike | bytes, mime: str | None = None) -> str:
+    """A ``data:`` URI of a file or of bytes. *mime* defaults to the one the file name implies
+    (``image/png`` when it implies none, and for bytes)."""
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+        mime = mime or "image/png"
+    else:
+        data = Path(source).read_bytes()
+        mime = mime or mimetypes.guess_type(str(source))[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _decode(data: bytes) -> "Image":
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise ValueError(f"the returned file is not an image ({len(data)} bytes)") from exc
+    return img
+
+
+def fit_image(image: "bytes | Image", width: int, height: int) -> "Image":
+    """An RGB image of exactly *width* x *height*: *image* (encoded bytes or a Pillow image)
+    scaled to cover that size, then centre-cropped. Transparent parts become black.
+
+    :raises ValueError: when *image* is bytes Pillow cannot decode.
+    """
+    from PIL import Image, ImageOps
+
+    img = _decode(image) if isinstance(image, (bytes, bytearray)) else image
+    if img.mode != "RGB":
+        if "A" in img.getbands():
+            rgba = img.convert("RGBA")
+            base = Image.new("RGB", img.size, (0, 0, 0))
+            base.paste(rgba, mask=rgba.getchannel("A"))
+            img = base
+        else:
+            img = img.convert("RGB")
+    if img.size == (width, height):
+        return img
+    return ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS)
+
+
+def save_png_fitted(data: bytes, path: str | os.PathLike, width: int, height: int, *, who: str,
+                    job_id: str | None = None) -> dict[str, Any]:
+    """Decode *data* (any format Pillow reads), :func:`fit_image` it to width x height and write it
+    as a PNG at *path* through a temporary file (nothing is left at *path* on failure).
+
+    :param who: names the vendor and model in errors (``"fal/fal-ai/flux"``).
+    :returns: ``{"native_size": [w, h]}``, the size the vendor returned, for the manifest.
+    :raises ProviderError: when *data* is not an image.
+    """
+    try:
+        img = _decode(data)
+    except ValueError as exc:
+        raise ProviderError(f"{who}: {exc}", job_id=job_id) from None
+    native = img.size
+    fitted = fit_image(img, width, height)
+    with atomic_output(path, ".part.png") as tmp:
+        fitted.save(tmp, format="PNG")
+    return {"native_size": [native[0], native[1]]}
+
+
+# -- videos -------------------------------------------------------------------------------------
+
+
+def check_video(data: bytes, accept: tuple[str, ...] = ("mp4", "webm")) -> str:
+    """The container of *data*: ``"mp4"`` or ``"webm"`` (sniffed from the first bytes).
+
+    :raises ValueError: when *data* is neither, or is a container not in *accept*.
+    """
+    if len(data) >= 12 and data[4:8] == b"ftyp":
+        kind = "mp4"
+    elif data[:4] == b"\x1a\x45\xdf\xa3":
+        kind = "webm"
+    else:
+        raise ValueError(f"the returned file is not an MP4 or WebM video ({len(data)} bytes)")
+    if kind not in accept:
+        raise ValueError(f"the returned clip is {kind}, not {' or '.join(a.upper() for a in accept)}")
+    return kind
+
+
+def save_video(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | None = None,
+               accept: tuple[str, ...] = ("mp4",)) -> str:
+    """:func:`check_video` *data*, then write it to *path* through a temporary file.
+
+    :returns: the container. :raises ProviderError: when the check fails (nothing is written).
+    """
+    try:
+        kind = check_video(data, accept)
+    except ValueError as exc:
+        raise ProviderError(f"{who}: {exc}", job_id=job_id) from None
+    with atomic_output(path, f".part.{kind}") as tmp:
+        tmp.write_bytes(data)
+    return kind
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
+    """Yield a temporary path beside *path* (its folder is made); when the block ends without an
+    error the file is moved onto *path* (``os.replace``), otherwise it is deleted."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+
+
+def retry_after_seconds(headers: Mapping[str, Any] | None) -> float | None:
+    """Seconds to wait from response headers: ``retry-after-ms`` (milliseconds), else
+    ``Retry-After`` as seconds or as an HTTP date (0 when the date has passed). Header names
+    are matched in any case; missing, malformed or negative values give None."""
+    if not headers:
+        return None
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = lower.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except (TypeError, ValueError):
+            if name == "retry-after":
+                return _http_date_delay(str(value))
+            continue
+        if seconds >= 0 and math.isfinite(seconds):
+            return seconds
+    return None
+
+
+def _http_date_delay(value: str) -> float | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def download(url: str, *, who: str, job_id: str | None = None, attempts: int = 3) -> bytes:
+    """The body at *url* (a vendor's public or signed result URL: sent without credentials,
+    redirects followed); a ``data:`` URI is decoded instead.
+
+    HTTP 429, 5xx, timeouts and dropped connections are tried *attempts* times in all.
+
+    :raises TransientError: when the last attempt failed that way.
+    :raises ProviderError: on another HTTP error (4xx).
+    """
+    import httpx
+
+    if url.startswith("data:"):
+        return base64.b64decode(url.split(",", 1)[1])
+    prefix = f"{who}: downloading the result"
+    last: TransientError | None = None
+    for attempt in range(attempts):
+        try:
+            with httpx.Client(timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=True) as http:
+                response = http.get(url)
+            status = response.status_code
+            if status >= 500 or status == 429:
+                last = TransientError(f"{prefix}: HTTP {status}", job_id=job_id)
+            elif status >= 400:
+                raise ProviderError(f"{prefix}: HTTP {status}", job_id=job_id)
+            else:
+                return response.content
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            last = TransientError(f"{prefix}: {type(exc).__name__}", job_id=job_id)
+        time.sleep(0.2 * (attempt + 1))
+    assert last is not None
+    raise last
+
+
+# -- prompts ------------------------------------------------------------------------------------
+
+#: a next-keyframe prompt for models that take one plain prompt (``str.format`` with
+#: ``seconds`` and ``prompt``); boards override it with ``options.keyframe_prompt``
+NEXT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
+
+
+def with_camera(prompt: str, hints: Mapping[str, Any] | None) -> str:
+    """*prompt* with the beat's camera hint appended (``"... Camera: slow pan left."``)."""
+    camera = hints.get("camera") if hints else None
+    return f"{prompt.strip().rstrip('.')}. Camera: {camera}." if camera else prompt
+
+
+def with_negative(prompt: str, negative: str) -> str:
+    """*prompt* with ``" Avoid: <negative>."`` appended, for models without a negative prompt."""
+    return f"{prompt} Avoid: {negative.strip()}." if negative and negative.strip() else prompt
+
+
+# -- input mappings -----------------------------------------------------------------------------
+
+#: the keys of a board's ``options.inputs`` (what a model's parameters can take)
+INPUT_KEYS = ("prompt", "first_frame", "last_frame", "image", "duration", "seed", "aspect_ratio",
+              "negative_prompt")
+
+
+@dataclass(frozen=True)
+class InputMap:
+    """Which parameter of a hosted model takes what (None: the model has no such parameter).
+
+    :param duration_format: how seconds are written (``"{:g}s"`` gives "6s"); None sends a number.
+    :param aspect_ratios: ``aspect_ratio`` is sent as the nearest of these to the board's size;
+        a string is sent as it is (e.g. ``"match_input_image"``); None sends ``W:H`` in lowest terms.
+    :param defaults: parameters always sent (a board's ``params`` override them).
+    """
+
+    prompt: str | None = "prompt"
+    first_frame: str | None = None
+    last_frame: str | None = None
+    image: str | None = None
+    duration: str | None = None
+    seed: str | None = None
+    aspect_ratio: str | None = None
+    negative_prompt: str | None = None
+    duration_format: str | None = None
+    aspect_ratios: tuple[str, ...] | str | None = None
+    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def jobs(self) -> frozenset[Job]:
+        """The jobs this mapping can do (a first and last frame, a first frame, an image, a prompt)."""
+        if self.first_frame and self.last_frame:
+            return frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
+        if self.first_frame:
+            return frozenset({Job.FIRST_FRAME_VIDEO})
+        if self.image:
+            return frozenset({Job.NEXT_KEYFRAME})
+        return frozenset({Job.TEXT_TO_IMAGE})
+
+    def merged(self, names: Mapping[str, Any]) -> "InputMap":
+        """A copy with a board's ``options.inputs`` over these names (empty values unset one)."""
+        return dataclasses.replace(self, **{k: (v or None) for k, v in names.items() if k in INPUT_KEYS})
+
+    def aspect_value(self, width: int, height: int) -> str:
+        """What to send as ``aspect_ratio`` for a board of width x height."""
+        if isinstance(self.aspect_ratios, str):
+            return self.aspect_ratios
+        if self.aspect_ratios:
+            return nearest_aspect(width, height, self.aspect_ratios)
+        return aspect_of(width, height)
+
+    def duration_value(self, seconds: float) -> Any:
+        """What to send as ``duration``: :attr:`duration_format` applied, else an int when whole."""
+        secs = float(seconds)
+        if self.duration_format:
+            return self.duration_format.format(secs)
+        return int(secs) if secs.is_integer() else secs
+
+    def fill(self, args: dict[str, Any], prompt: str, request: Any, params: Any) -> dict[str, Any]:
+        """Put :attr:`defaults`, *prompt*, the request's negative prompt, seed and aspect ratio, then
+        a board's *params* (extra values, sent as they are) into *args*; returns *args*.
+
+        :raises ProviderError: when *params* is not a mapping.
+        """
+        args.update(self.defaults)
+        if self.prompt and prompt:
+            args[self.prompt] = prompt
+        if self.negative_prompt and request.negative_prompt:
+            args[self.negative_prompt] = request.negative_prompt
+        if self.seed:
+            args[self.seed] = int(request.seed)
+        if self.aspect_ratio:
+            args[self.aspect_ratio] = self.aspect_value(request.width, request.height)
+        params = params or {}
+        if not isinstance(params, Mapping):
+            raise ProviderError("options.params must be a mapping of parameter names to values")
+        args.update(params)
+        return args
+
+
+def input_key_problems(who: str, names: Any, example: str) -> list[str]:
+    """Problems with a board's ``options.inputs`` (*names*): not a mapping, or unknown keys.
+
+    :param example: a mapping to suggest, such as ``"{first_frame: start_image, ...}"``.
+    """
+    if names is None:
+        return []
+    if not isinstance(names, Mapping):
+        return [f"{who}: options.inputs must be a mapping such as {example}"]
+    unknown = sorted(set(names) - set(INPUT_KEYS))
+    if unknown:
+        return [f"{who}: options.inputs has unknown keys {', '.join(unknown)}; known keys: {', '.join(INPUT_KEYS)}"]
+    return []
