@@ -267,7 +267,8 @@ class GetimgProvider(Provider):
             if status in (400, 403, 422) and _REFUSAL.search(f"{code} {reason}"):
                 raise RefusedError(text, job_id=job_id) from None
             if status == 429:
-                raise TransientError(text, job_id=job_id, retry_after=retry_after_seconds(getattr(exc.response, "headers", None))) from None
+                wait = retry_after_seconds(getattr(exc.response, "headers", None))
+                raise TransientError(text, job_id=job_id, retry_after=wait) from None
             if status >= 500 or status in (408, 409):
                 raise TransientError(text, job_id=job_id) from None
             if status in (401, 403):
