@@ -12,7 +12,7 @@ import random
 import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 
@@ -75,7 +75,8 @@ class NodeReport:
     info: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # shallow (a build writes one per node on every run): the fields are plain values
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass

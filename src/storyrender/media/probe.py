@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the functions that return frames
+    import numpy as np
+
 
 from ..errors import ArtifactError
 
@@ -98,7 +100,7 @@ def probe(path: Path | str, *, count_frames: bool = True) -> MediaInfo:
         raise ArtifactError(f"{path}: not a readable video ({exc.__class__.__name__}: {exc})") from None
 
 
-def read_frames(path: Path | str) -> Iterator[np.ndarray]:
+def read_frames(path: Path | str) -> "Iterator[np.ndarray]":
     """Yield every video frame of *path* as an RGB uint8 array (H, W, 3)."""
     import av
 
@@ -107,7 +109,7 @@ def read_frames(path: Path | str) -> Iterator[np.ndarray]:
             yield frame.to_ndarray(format="rgb24")
 
 
-def read_frame(path: Path | str, index: int) -> np.ndarray:
+def read_frame(path: Path | str, index: int) -> "np.ndarray":
     """Frame *index* of *path* (negative counts from the end)."""
     frames = list(read_frames(path)) if index < 0 else None
     if frames is not None:
