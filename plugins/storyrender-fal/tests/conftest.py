@@ -10,33 +10,11 @@ from __future__ import annotations
 
 import ssl
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
-from fal_fakes import HOST, KEY, PORT, FakeFal, png_bytes  # sets FAL_QUEUE_RUN_HOST on import
+from fal_fakes import HOST, KEY, PORT, FakeFal  # sets FAL_QUEUE_RUN_HOST on import
 
-
-
-
-
-@pytest.fixture(scope="session")
-def mp4_bytes(tmp_path_factory) -> bytes:
-    from storyrender.media.ffmpeg import encode_frames
-
-    frames = [np.full((36, 64, 3), (i * 20) % 255, dtype=np.uint8) for i in range(12)]
-    path = tmp_path_factory.mktemp("mp4") / "clip.mp4"
-    encode_frames(frames, path, fps=12, width=64, height=36)
-    return path.read_bytes()
-
-
-@pytest.fixture
-def frames(tmp_path) -> tuple[Path, Path]:
-    first = tmp_path / "first.png"
-    last = tmp_path / "last.png"
-    first.write_bytes(png_bytes(64, 36, (200, 30, 30)))
-    last.write_bytes(png_bytes(64, 36, (30, 30, 200)))
-    return first, last
+from storyrender.testing_fixtures import frames, mp4_bytes  # noqa: F401  (pytest fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,13 @@
-"""The fake fal vendor API and small media helpers shared by this plugin's tests."""
+"""The fake fal vendor API shared by this plugin's tests (media helpers: ``storyrender.testing``)."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
 import re
 import socket
 
-from PIL import Image
 from werkzeug import Request, Response
 
 
@@ -28,12 +26,6 @@ os.environ["FAL_RUN_HOST"] = HOST
 
 
 KEY = "fal-test-key-id:fal-test-secret-0123456789"
-
-
-def png_bytes(width: int, height: int, color: tuple[int, int, int]) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 class FakeFal:

@@ -11,9 +11,10 @@ from PIL import Image
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
 from storyrender.providers.base import ImageRequest, Job, RunContext, VideoRequest
+from storyrender.testing import png_bytes
 from storyrender_fal import FalProvider
 
-from fal_fakes import KEY, png_bytes
+from fal_fakes import KEY
 
 VEO = "fal-ai/veo3.1/fast/first-last-frame-to-video"
 WAN = "fal-ai/wan-flf2v"

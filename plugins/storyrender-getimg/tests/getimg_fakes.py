@@ -1,22 +1,14 @@
-"""The fake getimg vendor API and small media helpers shared by this plugin's tests."""
+"""The fake getimg vendor API shared by this plugin's tests (media helpers: ``storyrender.testing``)."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import re
 
-from PIL import Image
 from werkzeug import Request, Response
 
 KEY = "getimg-test-key-0123456789abcdef"
-
-
-def png_bytes(width: int, height: int, color: tuple[int, int, int]) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 class FakeGetimg:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from google_fakes import TEST_KEY, FakeGoogle, png_bytes
-from storyrender.media.ffmpeg import encode_frames
+from google_fakes import TEST_KEY, FakeGoogle
+from storyrender import testing
 from storyrender.providers.base import RunContext
 from storyrender_google import GoogleProvider
 
@@ -48,17 +47,10 @@ def vctx(tmp_path) -> RunContext:
 
 @pytest.fixture(scope="session")
 def tiny_mp4(tmp_path_factory) -> bytes:
-    """A real 12-frame 64x36 H.264 MP4, as a vendor would send (colour ramps)."""
-    path = tmp_path_factory.mktemp("mp4") / "tiny.mp4"
-    frames = [np.full((36, 64, 3), (i * 20, 100, 255 - i * 20), dtype=np.uint8) for i in range(12)]
-    encode_frames(frames, path, fps=24, width=64, height=36)
-    return path.read_bytes()
+    """A real 12-frame 64x36 H.264 MP4 at 24 fps, as a vendor would send (a colour ramp)."""
+    return testing.tiny_mp4(tmp_path_factory.mktemp("mp4") / "tiny.mp4", fps=24).read_bytes()
 
 
 @pytest.fixture
 def keyframes(tmp_path):
-    first = tmp_path / "k0.png"
-    last = tmp_path / "k1.png"
-    first.write_bytes(png_bytes(320, 180, (255, 0, 0)))
-    last.write_bytes(png_bytes(320, 180, (0, 0, 255)))
-    return first, last
+    return testing.first_last_pngs(tmp_path, 320, 180)

@@ -9,7 +9,6 @@ converters: ``candidates[].content.parts[].inlineData`` for images, ``predictLon
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 import time
@@ -17,19 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PIL import Image
 from werkzeug import Request, Response
 
 from storyrender.providers.base import ImageRequest, KeyframeRequest, VideoRequest
+from storyrender.testing import png_bytes
 
 TEST_KEY = "AIzaTest0123456789abcdefghijklmnop"
 OPERATION = "projects/test-project/locations/us-central1/publishers/google/models/{model}/operations/op{n}"
-
-
-def png_bytes(width: int, height: int, color=(200, 80, 40), fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, format=fmt)
-    return out.getvalue()
 
 
 def b64(data: bytes) -> str:

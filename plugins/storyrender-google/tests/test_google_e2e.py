@@ -11,13 +11,12 @@ import subprocess
 import sys
 import threading
 
-import numpy as np
 import pytest
 from werkzeug import Request, Response
 
-from google_fakes import TEST_KEY, b64, frame, inline, png_bytes
-from storyrender.media.ffmpeg import encode_frames
+from google_fakes import TEST_KEY, b64, frame, inline
 from storyrender.media.probe import probe
+from storyrender.testing import png_bytes, tiny_mp4
 from storyrender_google import PRICES
 
 IMAGE_MODEL = "gemini-2.5-flash-image"
@@ -93,10 +92,7 @@ class StatefulFake:
 
 @pytest.fixture(scope="module")
 def four_second_clip(tmp_path_factory) -> bytes:
-    path = tmp_path_factory.mktemp("clip") / "veo.mp4"
-    frames = (np.full((36, 64, 3), (i * 2 % 256, 128, 64), dtype=np.uint8) for i in range(96))
-    encode_frames(frames, path, fps=24, width=64, height=36)
-    return path.read_bytes()
+    return tiny_mp4(tmp_path_factory.mktemp("clip") / "veo.mp4", frames=96, fps=24).read_bytes()
 
 
 def test_build_renders_a_two_beat_board_with_gemini_keyframes_and_veo_segments(httpserver, tmp_path,

@@ -18,10 +18,10 @@ from google_fakes import (
     image_request,
     inline,
     keyframe_request,
-    png_bytes,
 )
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.providers.base import RunContext
+from storyrender.testing import png_bytes
 from storyrender_google import PRICES
 from storyrender_google.provider import nearest_aspect
 

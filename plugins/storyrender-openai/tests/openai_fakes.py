@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PIL import Image
 from werkzeug import Request, Response
 
 from storyrender.providers.base import ImageRequest, KeyframeRequest
+from storyrender.testing import png_bytes
 
 TEST_KEY = "sk-test-0123456789abcdef0123"
-
-
-def png_bytes(width: int, height: int, color=(200, 80, 40), fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, format=fmt)
-    return out.getvalue()
 
 
 def image_response(width: int = 1536, height: int = 1024, color=(10, 120, 200)) -> dict:

@@ -11,9 +11,10 @@ import sys
 import pytest
 from PIL import Image
 
-from openai_fakes import TEST_KEY, error_body, image_request, image_response, keyframe_request, png_bytes
+from openai_fakes import TEST_KEY, error_body, image_request, image_response, keyframe_request
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.providers.base import Job, RunContext
+from storyrender.testing import png_bytes
 from storyrender_openai import PRICES
 from storyrender_openai.provider import price_per_image, vendor_size
 

@@ -11,9 +11,10 @@ from PIL import Image
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
 from storyrender.providers.base import ImageRequest, Job, KeyframeRequest, RunContext, VideoRequest
+from storyrender.testing import png_bytes
 from storyrender_replicate import ReplicateProvider
 
-from replicate_fakes import TOKEN, png_bytes
+from replicate_fakes import TOKEN
 
 FAST = {"poll_interval": 0.01}
 

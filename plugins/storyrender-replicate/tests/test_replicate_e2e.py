@@ -9,12 +9,12 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 from PIL import Image
 from replicate_fakes import TOKEN
 
 from storyrender.media.probe import probe
+from storyrender.testing import tiny_mp4
 
 BOARD = """\
 version: 1
@@ -35,12 +35,8 @@ beats:
 
 @pytest.fixture(scope="module")
 def clip_5s(tmp_path_factory) -> bytes:
-    from storyrender.media.ffmpeg import encode_frames
-
-    frames = [np.full((90, 160, 3), (i * 6) % 255, dtype=np.uint8) for i in range(41)]
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    encode_frames(frames, path, fps=8, width=160, height=90)
-    return path.read_bytes()
+    return tiny_mp4(path, frames=41, fps=8, width=160, height=90).read_bytes()
 
 
 def build(cwd, *args):
