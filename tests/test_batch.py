@@ -116,3 +116,19 @@ def test_build_help_documents_exit_codes(cli):
     for code in ("0 ", "1 ", "2 ", "130"):
         assert code in res.stdout
     assert "--report" in res.stdout
+
+
+def test_boards_in_different_folders_keep_their_own_caches(tmp_path, cli, fake):
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "board.yaml").write_text(
+            "version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\n"
+            "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
+            f"beats:\n  - prompt: board {d} one\n  - prompt: board {d} two\n")
+        assert cli(["build", f"{d}/board.yaml"], cwd=tmp_path).returncode == 0
+    fake.reset()
+    res = cli(["build", "--json", "a/board.yaml", "b/board.yaml"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert fake() == [] and doc["totals"]["provider_calls"] == 0  # b's work found in b's own cache
+    assert probe(tmp_path / "b" / "out" / "board.mp4").frames == 16

@@ -77,3 +77,17 @@ def test_cache_dir_option_and_env(write_board, cli, tmp_path):
     assert (tmp_path / "c1" / "artifacts").is_dir() and not (tmp_path / ".storyrender").exists()
     assert cli(["build", board.name], cwd=tmp_path, env={"STORYRENDER_CACHE": str(tmp_path / "c2")}).returncode == 0
     assert (tmp_path / "c2" / "artifacts").is_dir()
+
+
+def test_noop_rebuild_keeps_provenance_in_the_manifest(write_board, cli, tmp_path):
+    board = write_board(TINY + "beats:\n  - prompt: one\n  - prompt: two\n")
+    assert cli(["build", board.name], cwd=tmp_path).returncode == 0
+    first = {n["role"]: n for n in json.loads((tmp_path / "out" / "board.manifest.json").read_text())["nodes"]}
+    assert cli(["build", board.name], cwd=tmp_path).returncode == 0
+    second = {n["role"]: n for n in json.loads((tmp_path / "out" / "board.manifest.json").read_text())["nodes"]}
+    for role in ("segment:beat-1", "keyframe:beat-2"):
+        a, b = first[role], second[role]
+        assert a["status"] == "rendered" and b["status"] == "cached"
+        assert b["info"] == a["info"] and b["made_at"] == a["made_at"]
+        assert b["made_seconds"] is not None and abs(b["made_seconds"] - a["made_seconds"]) < 0.01
+    assert second["segment:beat-1"]["info"].get("frames") == 9

@@ -95,3 +95,32 @@ def test_plan_shows_cascade_and_reasons(write_board, cli, fake, tmp_path):
     assert "new beat" in lines["keyframe 4"] and "new beat" in lines["segment 4"]
     assert "keyframe 1" not in lines and "segment 1" not in lines
     assert fake() == []  # plan calls no provider
+
+
+def test_local_board_transition_and_caption_edits_rerender_no_keyframe_or_segment(write_board, cli, tmp_path):
+    """The default (local) provider too: its panels' time codes are storyboard time."""
+    base = TINY + "beats:\n  - {prompt: a}\n  - {prompt: b%s}\n  - {prompt: c}\n"
+    board = write_board(base % "")
+    assert cli(["build", board.name], cwd=tmp_path).returncode == 0
+    write_board(base % ", caption: hello, transition: {type: fade, seconds: 0.5}")
+    res = cli(["build", "--json", board.name], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    import json
+
+    nodes = json.loads((tmp_path / "out" / "board.manifest.json").read_text())["nodes"]
+    remade = {n["kind"] for n in nodes if n["status"] == "rendered"}
+    assert remade and remade <= {"piece", "audio", "final"}, remade
+
+
+def test_local_speech_identity_follows_espeak(monkeypatch):
+    import shutil
+
+    from storyrender.providers.local.plugin import LocalProvider
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "espeak-ng" else real_which(name))
+    silent = LocalProvider().model_info("espeak").version
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: "/usr/bin/espeak-ng" if name == "espeak-ng"
+                        else real_which(name))
+    spoken = LocalProvider().model_info("espeak").version
+    assert silent == "silent" and spoken == "espeak-ng"

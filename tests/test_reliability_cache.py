@@ -44,7 +44,7 @@ def test_info_without_a_cache_creates_nothing(tmp_path, cli):
     res = cli(["cache", "info", "--cache-dir", str(tmp_path / "nope")], cwd=tmp_path)
     assert res.returncode == 0 and "no cache at" in res.stdout
     assert not (tmp_path / "nope").exists()
-    res = cli(["cache", "prune", "--cache-dir", str(tmp_path / "nope")], cwd=tmp_path)
+    res = cli(["cache", "prune", "--all", "--cache-dir", str(tmp_path / "nope")], cwd=tmp_path)
     assert res.returncode == 0 and not (tmp_path / "nope").exists()
 
 
@@ -174,3 +174,10 @@ def test_parse_size(text, size):
 def test_bad_max_size_is_refused(tmp_path, cli):
     res = cli(["cache", "prune", "--max-size", "lots"], cwd=tmp_path)
     assert res.returncode == 2 and "not a size" in res.stderr
+
+
+def test_prune_without_a_board_or_all_removes_nothing(tmp_path, cli, built):
+    before = info(cli, tmp_path, "b.yaml")["entries"]
+    res = cli(["cache", "prune", "--cache-dir", str(tmp_path / ".storyrender")], cwd=tmp_path, env=built)
+    assert res.returncode == 2 and "--all" in res.stderr
+    assert info(cli, tmp_path, "b.yaml")["entries"] == before

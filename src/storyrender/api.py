@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import __version__
 from .cache.store import Store, default_cache_dir
@@ -86,6 +86,8 @@ class PlanRow:
     model: str | None
     estimate_usd: float
     estimate_seconds: float
+    #: a paid model with no list price: its estimate is not $0 but unknown
+    price_unknown: bool = False
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -115,7 +117,8 @@ def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[P
         guess = (_LOCAL_TIME if ident.get("name") == "local" else _TIME_GUESS).get(node.kind, 1.0)
         rows.append(PlanRow(node.key, node.role, node.label, node.kind, node.beat, status, reason,
                             ident.get("name"), ident.get("model"), node.estimate if status == "render" else 0.0,
-                            guess if status == "render" else 0.0))
+                            guess if status == "render" else 0.0,
+                            bool(node.extra.get("price_unknown")) and status == "render"))
     return rows, p
 
 
@@ -225,15 +228,23 @@ def _preflight(run: _Run, store: Store, budget: float | None) -> None:
     """Every key present and the estimate within *budget*, before anything starts (reads only)."""
     for p, t in zip(run.boards, run.board_targets):
         check_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
-    if budget is not None:
-        estimate = plan_nodes(run.union, store, targets=run.all_targets).estimate(run.union)
-        if estimate > budget + 1e-9:
-            boards = f" in {len(run.boards)} boards" if run.many else ""
-            raise BudgetError(
-                f"the estimated cost of what is left to render{boards} is ${estimate:.2f}, "
-                f"over the budget of ${budget:.2f}",
-                file=run.boards[0].board.display,
-                hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
+    if budget is None:
+        return
+    to_run = plan_nodes(run.union, store, targets=run.all_targets).to_run
+    first = run.boards[0].board.display
+    unpriced = sorted({run.union[k].extra["model_label"] for k in to_run if run.union[k].extra.get("price_unknown")})
+    if unpriced:
+        raise BudgetError(
+            f"{', '.join(unpriced)} has no list price, so --budget cannot be kept", file=first,
+            hint=f"Add its price to the board, e.g. prices: {{{unpriced[0]}: {{per_image: 0.05}}}} "
+                 f"(per_second for video models), or build without --budget.")
+    estimate = sum(run.union[k].estimate for k in to_run)
+    if estimate > budget + 1e-9:
+        boards = f" in {len(run.boards)} boards" if run.many else ""
+        raise BudgetError(
+            f"the estimated cost of what is left to render{boards} is ${estimate:.2f}, "
+            f"over the budget of ${budget:.2f}", file=first,
+            hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
 
 
 def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | None, jobs: int,

@@ -33,7 +33,7 @@ from typing import Any, Iterator
 
 import diskcache
 
-__all__ = ["Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]
+__all__ = ["Fallbacks", "Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]
 
 _STATE = "state:"
 _REC = "node:"
@@ -141,12 +141,15 @@ class Store:
     def path_for(self, key: str, suffix: str) -> Path:
         return self.artifacts / key[:2] / f"{key}{suffix}"
 
-    def get(self, key: str) -> Record | None:
-        """The record of *key* if its artifact is complete and present, else None."""
+    def get(self, key: str, *, local_only: bool = False) -> Record | None:
+        """The record of *key* if its artifact is complete and present, else None.
+
+        On a local miss the remote cache (if any) is asked, unless *local_only*.
+        """
         raw = self._index.get(_REC + key) if self.exists else None
         rec = Record(**raw) if raw is not None else None
         if rec is None or not self.path_for(key, rec.suffix).exists():
-            return self._pull(key) if self.remote is not None else None
+            return self._pull(key) if self.remote is not None and not local_only else None
         return rec
 
     def _pull(self, key: str) -> Record | None:
@@ -364,3 +367,36 @@ class Store:
                 for f in list(sub.iterdir()):
                     if f.name not in known:
                         f.unlink(missing_ok=True)
+
+
+class Fallbacks:
+    """Other local stores read (never written) on a miss, then an optional remote cache.
+
+    It has the remote-cache interface :class:`Store` uses (``fetch``, ``push``, ``flush``,
+    ``take_warnings``): a batch build over boards kept in different folders uses one store and
+    finds in the boards' own caches what was already made there.
+    """
+
+    def __init__(self, stores: list[Store], *, then: Any = None) -> None:
+        self.stores = list(stores)
+        self.then = then
+
+    def fetch(self, key: str, tmp_dir: Path) -> tuple[dict[str, Any], Path] | None:
+        for other in self.stores:
+            rec = other.get(key)
+            if rec is not None:
+                copy = Path(tmp_dir) / f"{uuid.uuid4().hex}{rec.suffix}"
+                shutil.copyfile(other.path_for(key, rec.suffix), copy)
+                return rec.as_dict(), copy
+        return self.then.fetch(key, tmp_dir) if self.then is not None else None
+
+    def push(self, key: str, path: Path, record: dict[str, Any]) -> None:
+        if self.then is not None:
+            self.then.push(key, path, record)
+
+    def flush(self) -> None:
+        if self.then is not None:
+            self.then.flush()
+
+    def take_warnings(self) -> list[str]:
+        return self.then.take_warnings() if self.then is not None else []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import sys
@@ -10,22 +9,9 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, handle_errors
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, expand_boards, handle_errors
 
-__all__ = ["build", "expand_boards"]
-
-
-def expand_boards(patterns) -> list[str]:
-    """Paths and globs (quoted globs are expanded here, for CI) -> board paths, in order, unique."""
-    out: list[str] = []
-    for p in patterns:
-        matches = sorted(glob.glob(p, recursive=True)) if any(c in p for c in "*?[") else [p]
-        if not matches:
-            matches = [p]  # let the loader report it
-        for m in matches:
-            if m not in out:
-                out.append(m)
-    return out
+__all__ = ["build"]
 
 
 @click.command()
@@ -103,7 +89,7 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
         reporter = make_reporter(verbose=verbose)
     try:
         executor, remote = _scale_out(executor_name, ray_address, remote_cache, jobs)
-        with open_store(prepared[0].board, cache_dir, remote=remote) as store:
+        with open_store(prepared[0].board, cache_dir, remote=_with_board_caches(prepared, cache_dir, remote)) as store:
             reports = build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8, budget=budget,
                                  targets=targets)
             cache = str(store.directory)
@@ -194,6 +180,24 @@ def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
         tmp.write_text(text + "\n", "utf-8")
         os.replace(tmp, dest)
+
+
+def _with_board_caches(prepared, cache_dir, remote):
+    """One run uses one cache (the first board's, or --cache-dir); the other boards' own caches
+    are read on a miss, so nothing already made beside another board is made (or paid) again."""
+    from ..api import open_store
+    from ..cache.store import Fallbacks
+
+    if cache_dir or len(prepared) < 2:
+        return remote
+    with open_store(prepared[0].board, None) as first:
+        main = first.directory
+    others = []
+    for p in prepared[1:]:
+        store = open_store(p.board, None)
+        if store.directory != main and store.exists and all(o.directory != store.directory for o in others):
+            others.append(store)
+    return Fallbacks(others, then=remote) if others else remote
 
 
 def _only_targets(p, only) -> list[str]:

@@ -115,15 +115,18 @@ def info(board, cache_dir, show_paid, as_json):
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 @click.option("--wait", type=click.FloatRange(0), default=0.0, show_default=True,
               help="Seconds to wait for running builds using the cache to finish.")
+@click.option("--all", "prune_all", is_flag=True,
+              help="Keep no board: remove every unpaid entry (paid ones too with --include-paid).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
-def prune(board, cache_dir, keep_boards, max_size, include_paid, offline, dry_run, wait, as_json):
+def prune(board, cache_dir, keep_boards, max_size, include_paid, offline, dry_run, wait, prune_all, as_json):
     """Remove entries no kept board needs; unpaid ones first, paid ones only with --include-paid.
 
     \b
     Without --max-size: removes every unpaid entry that is not reachable from BOARD or a
-    --keep-board (reachable = a node of the board's current graph). With --include-paid,
-    unreachable paid results go too.
+    --keep-board (reachable = a node of the board's current graph); with neither, --all is
+    needed to empty the cache of unpaid entries. With --include-paid, unreachable paid results
+    go too.
     With --max-size (or the limit set by `storyrender cache limit`): removes, oldest first, until
     the cache fits: unpaid unreachable, unpaid reachable, then (only with --include-paid) paid.
     """
@@ -134,6 +137,10 @@ def prune(board, cache_dir, keep_boards, max_size, include_paid, offline, dry_ru
 
     directory = _locate(board, cache_dir)
     boards = ([board] if board else []) + [b for b in keep_boards if b != board]
+    if not boards and not prune_all and max_size is None:
+        click.echo("error: name the boards whose entries to keep (BOARD or --keep-board), or pass --all "
+                   "to remove every unpaid entry; nothing was removed", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     keep: set[str] = set()
     if boards:
         registry = load_registry()

@@ -7,13 +7,14 @@ Exit status: 0 done, 1 a node failed (everything that finished stays cached), 2 
 from __future__ import annotations
 
 import functools
+import glob
 import sys
 
 import click
 
 from ..errors import BoardError, MissingKeyError, StoryrenderError
 
-__all__ = ["handle_errors", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
+__all__ = ["expand_boards", "handle_errors", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -39,3 +40,16 @@ def handle_errors(fn):
             sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
+
+
+def expand_boards(patterns) -> list[str]:
+    """Paths and globs (quoted globs are expanded here, for CI) -> board paths, in order, unique."""
+    out: list[str] = []
+    for p in patterns:
+        matches = sorted(glob.glob(p, recursive=True)) if any(c in p for c in "*?[") else [p]
+        if not matches:
+            matches = [p]  # let the loader report it
+        for m in matches:
+            if m not in out:
+                out.append(m)
+    return out

@@ -58,12 +58,16 @@ def plan(board, cache_dir, offline, as_json, show_all):
         click.echo("nothing to render: everything is cached")
     for r in shown:
         who = f"{r.provider}/{r.model}" if r.provider else "ffmpeg"
-        cost = f"${r.estimate_usd:.3f}" if r.estimate_usd else "-"
+        cost = f"${r.estimate_usd:.3f}" if r.estimate_usd else ("price?" if r.price_unknown else "-")
         mark = "render" if r.status == "render" else r.status
         click.echo(f"  {mark:<10} {r.label:<22} {who:<36} {cost:>8}  {r.reason}")
     cached = len([r for r in rows if r.status != "render"])
     click.echo(f"total: {len(todo)} to render ({len([r for r in todo if r.provider])} provider calls), "
                f"{cached} cached or not needed, estimated ${total_cost:.2f}, ~{total_time:.0f} s")
+    unpriced = sorted({f"{r.provider}/{r.model}" for r in todo if r.price_unknown})
+    if unpriced:
+        click.echo(f"note: no list price for {', '.join(unpriced)}: the estimate leaves them out "
+                   f"(set prices: in the board to count them)")
 
 
 def _rel(path, start=None) -> str:

@@ -16,7 +16,6 @@ __all__ = ["providers"]
 @handle_errors
 def providers(as_json):
     """List installed providers, their models and what each can do."""
-    import os
 
     from ..plugins.manager import load_registry
 

@@ -6,24 +6,28 @@ import sys
 
 import click
 
-from .common import EXIT_BAD_INPUT, handle_errors
+from .common import EXIT_BAD_INPUT, expand_boards, handle_errors
 
 __all__ = ["validate"]
 
 
 @click.command()
-@click.argument("boards", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.argument("boards", nargs=-1, required=True)
 @click.option("--offline", is_flag=True, help="Check as if every job ran on the local provider.")
 @handle_errors
 def validate(boards, offline):
-    """Check storyboards (schema, files, providers and their limits) without rendering anything."""
+    """Check storyboards (files or globs): schema, files, providers and their limits.
+
+    Renders nothing and calls no provider. A provider whose API key is not set is noted (the
+    build would refuse to start); exit status 2 when any board is bad.
+    """
     from ..api import prepare
     from ..errors import BoardError
     from ..plugins.manager import load_registry
 
     registry = load_registry()
     bad = 0
-    for path in boards:
+    for path in expand_boards(boards):
         try:
             p = prepare(path, offline=offline, registry=registry)
         except BoardError as exc:
@@ -32,5 +36,9 @@ def validate(boards, offline):
             continue
         b = p.board
         click.echo(f"ok: {path} ({len(b.beats)} beats, {b.total_seconds:g} s, {b.output.size} @ {b.output.fps} fps)")
+        for name, provider in sorted(p.resolution.providers().items()):
+            if not provider.has_key():
+                click.echo(f"note: {path}: provider {name!r} needs an API key: set {' or '.join(provider.key_env)} "
+                           f"before building (or build with --offline)", err=True)
     if bad:
         sys.exit(EXIT_BAD_INPUT)

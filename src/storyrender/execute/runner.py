@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 
 from ..cache.store import Store
-from ..errors import ArtifactError, ProviderError, StoryrenderError, TransientError, redact
+from ..errors import ArtifactError, StoryrenderError, TransientError, redact
 from ..graph.nodes import PROVIDER_KINDS, Graph, Node
 from ..providers.base import Provider
 from . import ops
@@ -73,6 +73,9 @@ class NodeReport:
     inputs: list[str] = field(default_factory=list)
     error: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    #: when the artifact was made (UTC, ISO 8601) and how long it took, whichever build made it
+    made_at: str | None = None
+    made_seconds: float | None = None
 
     def as_dict(self) -> dict:
         # shallow (a build writes one per node on every run): the fields are plain values
@@ -237,7 +240,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                         paid = bool(node.kind in PROVIDER_KINDS and node.estimate > 0) or bool(out.cost)
                         record_meta = {"info": _safe(out.info), "label": node.label, "role": node.role,
                                        "provider": rep.provider, "model": rep.model, "media": meta,
-                                       "cost_estimated": out.cost is None}
+                                       "cost_estimated": out.cost is None,
+                                       "seconds": round(time.monotonic() - t0, 3), "attempts": attempt}
                         store.put(key, out.path, kind=node.kind, paid=paid, cost=cost, meta=record_meta)
                         break
             except BaseException:
@@ -248,6 +252,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
         rep.seconds = time.monotonic() - t0
         rep.cost_usd = out.cost if out.cost is not None else (node.estimate or 0.0)
         rep.info = _safe(out.info)
+        rep.made_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        rep.made_seconds = round(rep.seconds, 3)
         return rep
 
     tasks = {}
@@ -279,11 +285,19 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
         events.node_finished(graph[key], r)
         return r
 
+    def from_cache(node: Node, rec) -> NodeReport:
+        """A cached node keeps the provenance its record holds (cost, vendor info, when and how long)."""
+        r = base_report(node, "cached")
+        r.cost_usd = rec.cost
+        r.info = dict(rec.meta.get("info") or {})
+        r.made_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rec.created))
+        r.made_seconds = rec.meta.get("seconds")
+        return r
+
     for k in plan.cached:
         node = graph[k]
         rec = store.get(k)
-        r = base_report(node, "cached")
-        r.cost_usd = rec.cost if rec else None
+        r = from_cache(node, rec) if rec else base_report(node, "cached")
         reports[k] = r
         events.node_finished(node, r)
 
@@ -292,8 +306,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     # Nodes neither cached-and-needed nor run: listed for the manifest as cached when the store has them.
     for node in graph:
         if node.key not in reports:
-            r = base_report(node, "not needed")
-            reports[node.key] = r
+            rec = store.get(node.key, local_only=True)  # no download just to describe it
+            reports[node.key] = from_cache(node, rec) if rec else base_report(node, "not needed")
     ordered = [reports[k] for k in graph.order]
     failed = any(r.status == "failed" for r in ordered)
     status = "interrupted" if interrupted else ("failed" if failed else "ok")

@@ -74,7 +74,8 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
         return g.add(Node(kind, p, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
                           estimate=choice.estimate(seconds),
                           extra={"hints": hints, "references": ref_paths(beat),
-                                 "price_override": choice.price_override, "options": dict(choice.options)}))
+                                 "price_override": choice.price_override, "options": dict(choice.options),
+                                 "price_unknown": choice.price_unknown, "model_label": choice.label}))
 
     def pinned(path, role: str, beat: Beat, label: str) -> str:
         return g.add(Node("file", {"sha256": file_digest(path), "suffix": ".png"}, (), role=role, beat=beat.index,
@@ -94,7 +95,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
         elif beat.index == 1:
             ch = resolution.get("image", beat)
             start = provider_node("image", "keyframe:0", beat, ch, common, (), "keyframe 0",
-                                  {"label": f"beat 1 · start", "timecode": _timecode(0), "camera": beat.camera})
+                                  {"label": "beat 1 · start", "timecode": _timecode(0), "camera": beat.camera})
         elif board.mode == "extend":
             start = g.add(Node("lastframe", {"suffix": ".png"}, (segments[-1],), role=f"lastframe:{beat.id}",
                                beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
@@ -120,7 +121,10 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
             seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_params, (start,),
                                 f"segment {beat.index}", hints, seconds=beat.seconds)
         segments.append(seg)
-        t += beat.seconds - (beat.transition.seconds if beat.transition else 0.0)
+        # Storyboard time (the sum of the beats' lengths, as a script is timed): transitions
+        # overlap beats in the video but do not move these marks, so editing one re-renders
+        # no local panel.
+        t += beat.seconds
 
     _add_stitch(g, board, resolution, segments)
     return g

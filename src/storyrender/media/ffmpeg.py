@@ -1,6 +1,8 @@
 """Locate and run ffmpeg (the binary shipped by imageio-ffmpeg; no system ffmpeg needed).
 
 Commands are argv lists, never shell strings. ``STORYRENDER_FFMPEG`` points at another binary.
+Children run in their own session, so a terminal's Ctrl-C reaches storyrender only: it stops
+starting new nodes and lets the running ones (and their ffmpeg) finish and be recorded.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def run_ffmpeg(args: Sequence[str | os.PathLike], *, what: str = "ffmpeg", input
     argv = _argv(args)
     if input is not None:
         argv.remove("-nostdin")
-    proc = subprocess.run(argv, input=input, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(argv, input=input, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-8:]
         raise StitchError(f"{what} failed (ffmpeg exit {proc.returncode}): " + " | ".join(tail))
@@ -46,7 +48,8 @@ def popen_ffmpeg(args: Sequence[str | os.PathLike]) -> subprocess.Popen:
     """Start ffmpeg reading from a pipe on stdin (for raw frames); caller writes and waits."""
     argv = _argv(args)
     argv.remove("-nostdin")
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
 
 
 def encode_frames(frames, path: Path, *, fps: int, width: int, height: int, crf: int = 12,

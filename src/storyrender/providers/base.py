@@ -74,6 +74,11 @@ class Price:
     per_call: float | None = None
     as_of: str = ""
 
+    @property
+    def known(self) -> bool:
+        """True when any price is set (an empty Price means "not known", not "free")."""
+        return any(v is not None for v in (self.per_image, self.per_second, self.per_call))
+
     def estimate(self, seconds: float | None = None) -> float:
         total = 0.0
         if self.per_image is not None:

@@ -59,6 +59,11 @@ class Choice:
     def label(self) -> str:
         return f"{self.name}/{self.model.name}"
 
+    @property
+    def price_unknown(self) -> bool:
+        """A paid provider whose model has no list price (estimates would wrongly say $0)."""
+        return not self.provider.offline and not self.price.known
+
     def estimate(self, seconds: float | None = None) -> float:
         per_s = seconds if self.job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO) else None
         return self.price.estimate(per_s)

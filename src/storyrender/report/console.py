@@ -20,13 +20,16 @@ _PREVIZ = "local renders an animatic (previz), not AI imagery"
 
 
 class QuietReporter:
-    """Says nothing (``--quiet`` and ``--json`` runs)."""
+    """No progress (``--quiet`` and ``--json`` runs); failures are still said, on stderr."""
 
     def build_started(self, graph, plan): pass
     def node_started(self, node): pass
     def node_log(self, node, message): pass
     def node_finished(self, node, report): pass
-    def build_finished(self, report): pass
+
+    def build_finished(self, report) -> None:
+        for f in report.failures:
+            sys.stderr.write(f"failed: {f.label}: {f.error}\n")
 
 
 class LogReporter:

@@ -120,7 +120,7 @@ footer{margin-top:36px;color:var(--muted);font-size:13px;display:flex;flex-wrap:
 _SCRIPT = """
 (function(){var v=document.getElementById("film");if(!v)return;
 document.querySelectorAll("[data-seek]").forEach(function(b){b.addEventListener("click",function(){
-v.currentTime=parseFloat(b.getAttribute("data-seek"))||0;v.play();v.scrollIntoView({behavior:"smooth",block:"center"});});});
+v.currentTime=parseFloat(b.getAttribute("data-seek"))||0;var pr=v.play();if(pr)pr.catch(function(){});v.scrollIntoView({behavior:"smooth",block:"center"});});});
 var ok=Array.prototype.some.call(v.querySelectorAll("source"),function(s){return v.canPlayType(s.type)!=="";});
 if(!ok){var n=document.getElementById("codec-note");if(n)n.hidden=false;}})();
 """
@@ -238,7 +238,7 @@ def render_page(v: PageView) -> str:
         aspect, ratio = "16 / 9", "1.7778"
     notices = []
     if v.animatic:
-        notices.append(f'<p class="notice"><strong>Animatic (previz), not AI imagery.</strong> Keyframes and '
+        notices.append('<p class="notice"><strong>Animatic (previz), not AI imagery.</strong> Keyframes and '
                        f'segments marked <em>animatic</em> come from the offline <code>local</code> provider: '
                        f'storyboard panels for timing and framing. Render with a cloud provider for real '
                        f'imagery.</p>')

@@ -235,7 +235,7 @@ def _measure_loudness(path: Path, target: float = DEFAULT_LUFS) -> dict | None:
     """First loudnorm pass over *path*: its measurements, or ``None`` when the track is (near) silent."""
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
             "-af", f"{_loudnorm_filter(target)}:print_format=json", "-f", "null", "-"]
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise StitchError("measuring loudness failed: " + " | ".join(err.strip().splitlines()[-5:]))

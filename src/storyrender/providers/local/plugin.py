@@ -46,9 +46,16 @@ class LocalProvider(Provider):
     )
 
     def __init__(self) -> None:
+        import dataclasses
         import os
+        import shutil
 
         self.concurrency = max(1, os.cpu_count() or 1)
+        # Speech made without espeak-ng is silence: a different output, so a different model
+        # version (and node key). Installing espeak-ng later then renders the voice-over.
+        speech_version = "espeak-ng" if shutil.which("espeak-ng") else "silent"
+        self.models = tuple(dataclasses.replace(m, version=speech_version) if m.name == "espeak" else m
+                            for m in type(self).models)
 
     def resolve_model(self, model: str) -> ModelInfo:
         info = self.model_info(model)

@@ -45,7 +45,7 @@ def _espeak(exe: str, text: str, out: Path, voice: str | None) -> subprocess.Com
     argv = [exe, "--stdin", "-w", str(out)]
     if voice:
         argv += ["-v", voice]
-    return subprocess.run(argv, input=text.encode("utf-8", "replace"), stdout=subprocess.DEVNULL,
+    return subprocess.run(argv, input=text.encode("utf-8", "replace"), stdout=subprocess.DEVNULL, start_new_session=True,
                           stderr=subprocess.PIPE, timeout=300)
 
 
