@@ -111,9 +111,11 @@ def test_missing_var_names_it_and_where_it_is_used(write_board, cli, tmp_path):
     board = write_board("version: 1\nextends: product-teaser\n")
     res = cli(["validate", board.name], cwd=tmp_path)
     assert res.returncode == 2
-    assert "uses ${product} but no var 'product' is set" in res.stderr
-    assert re.search(r"product-teaser\.yaml:\d+:\d+: /beats/0/prompt", res.stderr)
-    assert "Add `product: ...` under vars:" in res.stderr
+    # one error, at the board's own `extends:` line, listing where the template uses the var
+    assert res.stderr.count("error:") == 1
+    assert re.search(r"board\.yaml:2:1: /extends: no var 'product' is set, but \$\{product\} is used in "
+                     r"/title, /beats/0/prompt", res.stderr), res.stderr
+    assert "Add `product: ...` under vars: in board.yaml" in res.stderr
 
 
 def test_board_vars_override_template_defaults(write_board, tmp_path):

@@ -65,7 +65,7 @@ def find_template(ref: str, base: Path) -> Path | None:
 def compose(path: Path, *, display: str | None = None) -> tuple[dict, dict[str, Pos]]:
     """Load *path*, apply ``extends`` and ``vars``; return the data and positions."""
     data, pos = _load_chain(path, display or str(path), depth=0, seen=())
-    return _substitute(data, pos), pos
+    return _substitute(data, pos, display or str(path)), pos
 
 
 def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict, dict[str, Pos]]:
@@ -161,11 +161,12 @@ def _merge(base: Any, bpos: dict, bptr: str, over: Any, opos: dict, optr: str, o
     return over
 
 
-def _substitute(data: dict, pos: dict[str, Pos]) -> dict:
+def _substitute(data: dict, pos: dict[str, Pos], display: str) -> dict:
     vars_ = data.get("vars") or {}
     if not isinstance(vars_, dict):
         return data  # the schema reports the wrong type
     errors: list[BoardError] = []
+    missing: dict[str, list[str]] = {}  # var name -> pointers of the strings that use it
 
     def sub(value: Any, ptr: str) -> Any:
         if isinstance(value, str):
@@ -181,9 +182,7 @@ def _substitute(data: dict, pos: dict[str, Pos]) -> dict:
                          "Variable names are letters, digits and _; write $${ for a literal ${.")
                     return m.group(0)
                 if name not in vars_:
-                    known = ", ".join(sorted(vars_)) or "none"
-                    _err(f"uses ${{{name}}} but no var {name!r} is set", ptr,
-                         f"Add `{name}: ...` under vars: (set vars: {known}).")
+                    missing.setdefault(name, []).append(ptr)
                     return m.group(0)
                 v = vars_[name]
                 return str(v).lower() if isinstance(v, bool) else str(v)
@@ -201,6 +200,17 @@ def _substitute(data: dict, pos: dict[str, Pos]) -> dict:
                                  column=p.column if p else None, pointer=ptr, hint=hint))
 
     out = sub(data, "")
+    for name, uses in missing.items():
+        # One error per missing var. When the uses are in a template, point at the board's own
+        # `extends:` line: the fix (adding the var) belongs in the board, not in the template.
+        first = pos.get(uses[0])
+        anchor = uses[0]
+        if first is not None and first.file != display and "/extends" in pos:
+            anchor = "/extends"
+        where = ", ".join(uses[:3]) + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
+        known = ", ".join(sorted(vars_)) or "none yet"
+        _err(f"no var {name!r} is set, but ${{{name}}} is used in {where}", anchor,
+             f"Add `{name}: ...` under vars: in {display} (vars set: {known}).")
     if errors:
         raise BoardErrors(errors) if len(errors) > 1 else errors[0]
     return out
