@@ -25,6 +25,7 @@ from .graph.nodes import PROVIDER_KINDS, Graph
 from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import Resolution, resolve_board
 from .spec import Board, load_board
+from .atomic import sweep, write_text
 
 __all__ = ["Prepared", "prepare", "plan", "build", "build_many", "PlanRow", "manifest_path", "BudgetError"]
 
@@ -298,6 +299,7 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
 def _publish(prepared: Prepared, store: Store) -> dict[str, str]:
     board, graph = prepared.board, prepared.graph
     out = board.output.path
+    sweep(out.parent)  # temporary files a killed build left beside the outputs
     outputs: dict[str, str] = {}
     published = store.get_state(f"published:{out}") or {}
     for fmt, key in graph.targets.items():
@@ -344,10 +346,7 @@ def _write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> Pa
         ],
         "nodes": [r.as_dict() for r in report.nodes],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     from .review import write_review_after_build  # the page beside the output; a failure is only a warning
 
     write_review_after_build(path, store, report, doc=doc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -175,11 +174,9 @@ def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
     if as_json:
         click.echo(text)
     if report_file:
-        dest = Path(report_file)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-        tmp.write_text(text + "\n", "utf-8")
-        os.replace(tmp, dest)
+        from ..atomic import write_text
+
+        write_text(Path(report_file), text + "\n")
 
 
 def _with_board_caches(prepared, cache_dir, remote):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -22,6 +21,7 @@ from ..graph.nodes import PROVIDER_KINDS, Graph, Node
 from ..providers.base import Provider
 from . import ops
 from .scheduler import Executor, Task, TaskResult, ThreadExecutor
+from ..atomic import copy_file
 
 __all__ = ["publish", "Events", "NullEvents", "NodeReport", "BuildReport", "RetryPolicy", "Plan", "plan_nodes", "run_build",
            "BudgetExceeded"]
@@ -402,11 +402,4 @@ def _safe(info: Mapping[str, Any]) -> dict[str, Any]:
 
 def publish(src: Path, dest: Path) -> None:
     """Copy the artifact *src* to *dest* atomically (a copy, so editing the output never touches the cache)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    copy_file(src, dest)

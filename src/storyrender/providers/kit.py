@@ -27,17 +27,15 @@ at the front of the message, except where a docstring says ``ValueError``.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import io
 import math
 import mimetypes
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ContextManager, Mapping
 
 from ..errors import ProviderError, TransientError
 from .base import Job
@@ -166,7 +164,7 @@ def save_png_fitted(data: bytes, path: str | os.PathLike, width: int, height: in
         raise ProviderError(f"{who}: {exc}", job_id=job_id) from None
     native = img.size
     fitted = fit_image(img, width, height)
-    with atomic_output(path, ".part.png") as tmp:
+    with atomic_output(path, ".png") as tmp:
         fitted.save(tmp, format="PNG")
     return {"native_size": [native[0], native[1]]}
 
@@ -200,7 +198,7 @@ def save_video(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | 
         kind = check_video(data, accept)
     except ValueError as exc:
         raise ProviderError(f"{who}: {exc}", job_id=job_id) from None
-    with atomic_output(path, f".part.{kind}") as tmp:
+    with atomic_output(path, f".{kind}") as tmp:
         tmp.write_bytes(data)
     return kind
 
@@ -208,21 +206,13 @@ def save_video(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | 
 # -- files --------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike, suffix: str | None = None) -> ContextManager[Path]:
     """Yield a temporary path beside *path* (its folder is made); when the block ends without an
-    error the file is moved onto *path* (``os.replace``), otherwise it is deleted."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    error the file is moved onto *path* (``os.replace``), otherwise it is deleted. *suffix* is the
+    temporary file's extension (default *path*'s). See :mod:`storyrender.atomic`."""
+    from ..atomic import atomic_path
+
+    return atomic_path(path, suffix)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
+from ..atomic import write_bytes
+
 
 __all__ = ["ReviewFiles", "review_paths", "write_review", "write_review_after_build"]
 
@@ -53,12 +55,7 @@ def _write_if_changed(path: Path, text: str) -> None:
             return
     except OSError:
         pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_bytes(path, data)
 
 
 def _tile_name(index: int, beat_id: str) -> str:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
+from ..atomic import atomic_path
 
 __all__ = ["Tile", "Layout", "layout", "draw_contact_sheet", "COLUMNS", "TILE_WIDTH"]
 
@@ -122,11 +123,6 @@ def draw_contact_sheet(tiles: Sequence[Tile], dest: Path, *, title: str = "", no
             draw.text((x + 8, ty + 19), _fit(draw, tile.subtitle, regular, lay.tile_w - 16), font=regular,
                       fill=_MUTED)
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-    try:
+    with atomic_path(dest) as tmp:
         sheet.save(tmp, "PNG", optimize=False)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     return lay

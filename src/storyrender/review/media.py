@@ -10,9 +10,9 @@ import base64
 import io
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
+from ..atomic import copy_file, sweep
 
 __all__ = ["THUMB_WIDTH", "thumbnail_uri", "last_frame", "sync_copies"]
 
@@ -66,17 +66,13 @@ def sync_copies(folder: Path, wanted: dict[str, tuple[str, Path]], previous: dic
     else in the folder is touched. Returns the new record.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    sweep(folder)  # copies a killed build left half-made
     record: dict[str, list] = {}
     for name, (key, src) in wanted.items():
         dest = folder / name
         st = dest.stat() if dest.exists() else None
         if not (st and previous.get(name) == [key, st.st_size, st.st_mtime_ns]):
-            tmp = dest.with_name(f".{name}.{os.getpid()}.part")
-            try:
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, dest)
-            finally:
-                tmp.unlink(missing_ok=True)
+            copy_file(src, dest)
             st = dest.stat()
         record[name] = [key, st.st_size, st.st_mtime_ns]
     for stale in folder.iterdir():

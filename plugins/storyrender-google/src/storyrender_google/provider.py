@@ -605,7 +605,7 @@ def _write_video(data: bytes, path: Path, who: str, job_id: str) -> dict[str, An
     from storyrender.errors import ArtifactError
     from storyrender.media.probe import probe
 
-    with atomic_output(path, ".part.mp4") as tmp:
+    with atomic_output(path, ".mp4") as tmp:
         tmp.write_bytes(data)
         try:
             info = probe(tmp)
