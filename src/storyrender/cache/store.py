@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ContextManager, Iterator
 
 import diskcache
 
@@ -232,29 +232,24 @@ class Store:
 
     # -- cross-process locks ------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, key: str) -> Iterator[None]:
-        """Hold an exclusive lock on *key* (other processes making the same node wait)."""
+    def _flocked(self, path: Path, mode: int) -> Iterator[None]:
+        """Hold an fcntl lock on *path* (released by the kernel if the process dies)."""
         self._ensure()
-        path = self.locks / f"{key}.lock"
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, mode)
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    @contextlib.contextmanager
-    def in_use(self) -> Iterator[None]:
+    def lock(self, key: str) -> ContextManager[None]:
+        """Hold an exclusive lock on *key* (other processes making the same node wait)."""
+        return self._flocked(self.locks / f"{key}.lock", fcntl.LOCK_EX)
+
+    def in_use(self) -> ContextManager[None]:
         """Hold a shared lock for a build's whole run: :meth:`prune` waits until it is released."""
-        self._ensure()
-        fd = os.open(self.directory / "gc.lock", os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        return self._flocked(self.directory / "gc.lock", fcntl.LOCK_SH)
 
     @contextlib.contextmanager
     def exclusive(self, wait: float | None = 0.0) -> Iterator[None]:
