@@ -48,7 +48,7 @@ output:
 style: cinematic, soft natural light      # added to every prompt
 seed: 42                      # change it (or one beat's seed) for different pictures
 seconds: 3                    # default length of a beat
-transition: {{type: dissolve, seconds: 0.5}}   # or cut, fade, fadeblack, wipeleft, ... (ffmpeg xfade names)
+transition: {{type: fade, seconds: 0.5}}   # a cross-fade; or cut, dissolve, fadeblack, wipeleft, ... (ffmpeg xfade names)
 
 providers:                    # local = the built-in offline animatic: no key, no network, free
   image: local                # text -> the first keyframe
