@@ -35,7 +35,12 @@ def resolved_prompt(board: Board, beat: Beat) -> str:
     for name in beat.characters:
         ch = board.characters.get(name)
         if ch:
-            parts.append(f"{name}: {ch.description.strip()}")
+            # the name as the prompt writes it ("Mia" for the character key "mia")
+            at = beat.prompt.lower().find(name.lower())
+            shown = beat.prompt[at:at + len(name)] if at >= 0 else name
+            desc = ch.description.strip()
+            joiner = " is " if desc.lower().startswith(("a ", "an ", "the ")) else ": "
+            parts.append(f"{shown}{joiner}{desc}")
     if board.style.strip():
         parts.append(board.style.strip())
     return ". ".join(p.rstrip(".") for p in parts if p)
