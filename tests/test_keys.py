@@ -28,17 +28,18 @@ def keys(path, registry):
 
 def test_canonical_json_and_key_are_stable():
     assert canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'.encode()
-    # Literal: changing the key scheme invalidates every cache; this must be a deliberate act.
+    # Literal: changing the key scheme invalidates every cache; this must be a deliberate act
+    # (key version 2: typed specs; results made under version 1 are adopted by cache.legacy).
     assert node_key("image", {"prompt": "a cat", "seed": 1}, []) == \
-        "25db312b14dfeb26ebb5856297e63d5df6ccd473708b0384b58b3a90537789ef"
+        "97fc8c466d991d77d18b891380de7dd88f010c9673d10036bfd339f487201de9"
 
 
 def test_golden_board_keys(write_board, registry):
     board = write_board(TINY + PROV + "style: ink\nseed: 3\nbeats:\n  - {id: a, prompt: a cat}\n  - {id: b, prompt: a dog}\n")
     k = keys(board, registry)
-    assert k["keyframe:0"] == "6d6d7a02dc1297c28a9be5531931c8e9016e9183908c074f079d2b095e8e1cca"
-    assert k["keyframe:a"] == "4807d4b186688bb411d6ee3a18c6a16fea169a42782b34aa701555cd5e12fc75"
-    assert k["segment:b"] == "87c5ed6532c072fb9015e030e2e96675dce4551e2bdfb6b0ff6351e79a08e184"
+    assert k["keyframe:0"] == "a27f46c5c6072b296553aedc3b148b53bea5f4053587e2e6c653d68b03ec75c9"
+    assert k["keyframe:a"] == "3b7d869e6b25f2dc4936de4b291df131f71e61d598f9c25d04eb1efeda8b51a5"
+    assert k["segment:b"] == "1241af2893f6c2a7fa5a4ac9063329fa67d4b9a2cc066ce9badf58eb88547924"
 
 
 def test_not_in_key_id_output_path_caption(write_board, registry):

@@ -201,10 +201,13 @@ def test_download_returns_the_body_and_decodes_data_uris(httpserver):
     assert kit.download("data:image/png;base64," + base64.b64encode(b"inline").decode(), who="v/m") == b"inline"
 
 
-def test_download_retries_5xx_then_succeeds(httpserver):
+def test_download_tries_once_by_default_the_runner_retries(httpserver):
     pytest.importorskip("httpx")
     httpserver.expect_ordered_request("/r").respond_with_data("busy", status=503)
     httpserver.expect_ordered_request("/r").respond_with_data(b"ok")
+    with pytest.raises(TransientError):
+        kit.download(httpserver.url_for("/r"), who="v/m")
+    assert len(httpserver.log) == 1
     assert kit.download(httpserver.url_for("/r"), who="v/m") == b"ok"
 
 

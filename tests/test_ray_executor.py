@@ -201,10 +201,11 @@ def test_worker_env_sends_only_storyrender_and_named_variables():
 def test_files_a_node_names_travel_with_it(tmp_path):
     """The worker's copy of a driver-side file replaces its path (the driver's path need not exist there)."""
     from storyrender.graph.nodes import Node
+    from storyrender.graph.spec import FileRef, OpSpec
 
     src = tmp_path / "pinned.png"
     src.write_bytes(b"\x89PNG pinned bytes")
-    node = Node("file", {"sha256": "x", "suffix": ".png"}, (), role="pinned", label="pinned", extra={"path": str(src)})
+    node = Node("file", OpSpec({"suffix": ".png"}, (FileRef(str(src), "x"),)), (), role="pinned", label="pinned")
     files = {str(src): src.read_bytes()}
     src.unlink()  # as on a worker of another machine
     res = run_on_worker(node, [], files)

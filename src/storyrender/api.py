@@ -21,7 +21,7 @@ from .execute.runner import BuildReport, Plan, RetryPolicy, plan_nodes, publish,
 from .execute.scheduler import Executor, ThreadExecutor
 from .graph.build import build_graph
 from .graph.explain import reasons, snapshot
-from .graph.nodes import PROVIDER_KINDS, Graph
+from .graph.nodes import Graph
 from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import Resolution, resolve_board
 from .spec import Board, load_board
@@ -114,18 +114,19 @@ def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[P
             status, reason = "cached", ""
         else:
             status, reason = "not needed", "output is cached"
-        ident = node.params.get("provider") or {}
-        guess = (_LOCAL_TIME if ident.get("name") == "local" else _TIME_GUESS).get(node.kind, 1.0)
+        name = node.spec.provider if node.is_provider_job else None
+        model = node.spec.model if node.is_provider_job else None
+        guess = (_LOCAL_TIME if name == "local" else _TIME_GUESS).get(node.kind, 1.0)
         rows.append(PlanRow(node.key, node.role, node.label, node.kind, node.beat, status, reason,
-                            ident.get("name"), ident.get("model"), node.estimate if status == "render" else 0.0,
+                            name, model, node.estimate if status == "render" else 0.0,
                             guess if status == "render" else 0.0,
-                            bool(node.extra.get("price_unknown")) and status == "render"))
+                            bool(node.pricing.get("price_unknown")) and status == "render"))
     return rows, p
 
 
 def check_keys(prepared: Prepared, to_run: list[str]) -> None:
     """Every provider that will be called has its key: found before any call."""
-    needed = {prepared.graph[k].provider for k in to_run if prepared.graph[k].kind in PROVIDER_KINDS}
+    needed = {prepared.graph[k].provider for k in to_run if prepared.graph[k].is_provider_job}
     for name, provider in prepared.resolution.providers().items():
         if name in needed and not provider.has_key():
             raise MissingKeyError(
@@ -233,7 +234,8 @@ def _preflight(run: _Run, store: Store, budget: float | None) -> None:
         return
     to_run = plan_nodes(run.union, store, targets=run.all_targets).to_run
     first = run.boards[0].board.display
-    unpriced = sorted({run.union[k].extra["model_label"] for k in to_run if run.union[k].extra.get("price_unknown")})
+    unpriced = sorted({run.union[k].pricing["model_label"] for k in to_run
+                       if run.union[k].pricing.get("price_unknown")})
     if unpriced:
         raise BudgetError(
             f"{', '.join(unpriced)} has no list price, so --budget cannot be kept", file=first,

@@ -2,12 +2,14 @@
 
 A node's key is the sha256 of canonical JSON (sorted keys, no spaces, UTF-8) of::
 
-    {"v": KEY_VERSION, "kind": KIND, "params": {...}, "inputs": [input keys...]}
+    {"v": KEY_VERSION, "kind": KIND, "params": SPEC, "inputs": [input keys...]}
 
-``params`` hold everything that affects the node's output (provider name, model and its
-version, options, resolved prompt, seed, take, size, fps, seconds...) and nothing else: not
-the beat's position or id, not the output path, not a caption unless the node draws it.
-Changing this module changes every key: ``tests/test_keys_golden.py`` pins literal keys.
+``SPEC`` is the identity of the node's typed spec (:mod:`storyrender.graph.spec`): exactly what
+its operation receives (for a provider job, the request: provider, model and version, composed
+prompt, vendor seed, take, size, identity options...) plus the digests of the files it reads,
+and nothing else: not the beat's position or id, not the output path, not call-only options.
+Changing this module changes every key: ``tests/test_keys.py`` pins literal keys, and
+:mod:`storyrender.cache.legacy` adopts results made under the previous version.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Iterable, Mapping
 
 __all__ = ["KEY_VERSION", "canonical_json", "node_key", "file_digest"]
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 
 def canonical_json(obj: Any) -> bytes:

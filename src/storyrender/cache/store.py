@@ -37,6 +37,7 @@ __all__ = ["Fallbacks", "Record", "Store", "CacheBusy", "default_cache_dir", "pa
 
 _STATE = "state:"
 _REC = "node:"
+_JOB = "job:"
 
 
 class CacheBusy(Exception):
@@ -275,6 +276,26 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    # -- vendor jobs in flight ------------------------------------------------------------------
+    def get_job(self, key: str) -> dict[str, Any] | None:
+        """The vendor job recorded for node *key* while it is being made (see ``providers.hosted``)."""
+        return self._index.get(_JOB + key) if self.exists else None
+
+    def record_job(self, key: str, job: dict[str, Any]) -> None:
+        """Record the vendor job of node *key* (written through before the build waits on it)."""
+        self._index.set(_JOB + key, dict(job))
+
+    def clear_job(self, key: str) -> None:
+        if self.exists:
+            self._index.delete(_JOB + key)
+
+    def jobs(self) -> dict[str, dict[str, Any]]:
+        """Every recorded vendor job, by node key."""
+        if not self.exists:
+            return {}
+        return {k[len(_JOB):]: self._index.get(k) for k in self._index.iterkeys()
+                if isinstance(k, str) and k.startswith(_JOB)}
 
     # -- small named values (last build state, published outputs) -----------------------------
     def get_state(self, name: str, default: Any = None) -> Any:

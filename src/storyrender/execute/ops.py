@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import ArtifactError, StoryrenderError
+from ..graph.kinds import KINDS
 from ..graph.nodes import Node
+from ..graph.spec import JobSpec
 from ..media.probe import image_size, probe
 from ..providers.base import (
     ImageRequest,
@@ -24,12 +26,7 @@ from ..providers.base import (
     VideoRequest,
 )
 
-__all__ = ["Outcome", "make", "SUFFIX", "verify"]
-
-#: the artifact suffix of each node kind (provider kinds may differ by job: see ``_suffix``)
-SUFFIX = {"file": ".png", "image": ".png", "keyframe": ".png", "lastframe": ".png", "segment": ".mp4",
-          "speech": ".wav", "piece": ".mp4", "audio": ".m4a", "final": ".mp4"}
-
+__all__ = ["Outcome", "make", "suffix_for", "verify", "request_for", "OPERATIONS"]
 
 @dataclass
 class Outcome:
@@ -41,75 +38,76 @@ class Outcome:
 
 
 def suffix_for(node: Node) -> str:
-    if node.kind == "export":
-        return "." + node.params["format"]
-    return SUFFIX[node.kind]
+    """The artifact suffix of *node* (the kinds table's, or the export format's)."""
+    suffix = KINDS[node.kind].suffix
+    return suffix if suffix is not None else "." + node.spec.params["format"]
 
 
 def make(node: Node, inputs: list[Path], tmp: Path, *, providers: Mapping[str, Provider],
-         log: Callable[[str], None], cancelled: Callable[[], bool]) -> Outcome:
+         log: Callable[[str], None], cancelled: Callable[[], bool], journal: Any = None,
+         charge: Callable[[], None] | None = None) -> Outcome:
     """Make *node*'s artifact at a path under *tmp* (a private temp folder)."""
     out = tmp / f"out{suffix_for(node)}"
-    kind = node.kind
-    if kind in ("image", "keyframe", "segment", "speech"):
-        return _provider_job(node, inputs, out, providers, log, cancelled)
-    if kind == "file":
-        shutil.copyfile(node.extra["path"], out)
-        return Outcome(out)
-    if kind == "lastframe":
-        from PIL import Image
+    if KINDS[node.kind].provider:
+        return _provider_job(node, inputs, out, providers, log, cancelled, journal, charge)
+    operation = OPERATIONS.get(node.kind)
+    if operation is None:
+        raise StoryrenderError(f"unknown node kind {node.kind!r}")
+    return operation(node, inputs, out, tmp, log)
 
-        from ..media.probe import read_frames
 
-        last = None
-        for last in read_frames(inputs[0]):
-            pass
-        if last is None:
-            raise ArtifactError("segment has no frames")
-        Image.fromarray(last).save(out, format="PNG")
-        return Outcome(out)
-    if kind == "piece":
-        return _piece(node, inputs, out, tmp)
-    if kind == "audio":
-        return _audio(node, inputs, out, tmp, log)
-    if kind == "final":
-        return _final(node, inputs, out, tmp)
-    if kind == "export":
-        return _export(node, inputs, out)
-    raise StoryrenderError(f"unknown node kind {kind!r}")
+def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
+    """The request a provider receives for *spec* (the one place it is built: everything in it
+    comes from the spec, whose identity is the node's key, or from the input artifacts)."""
+    job = Job(spec.job)
+    options = dict(spec.options)
+    if job is Job.SPEECH:
+        return SpeechRequest(model=spec.model, text=spec.text, seed=spec.seed, voice=spec.voice, options=options,
+                             take=spec.take)
+    common = dict(model=spec.model, prompt=spec.prompt, seed=spec.seed, width=spec.width, height=spec.height,
+                  options=options, negative_prompt=spec.negative_prompt,
+                  references=tuple(Path(r.path) for r in spec.references), hints=dict(spec.hints),
+                  take=spec.take, camera=spec.camera)
+    if job is Job.TEXT_TO_IMAGE:
+        return ImageRequest(**common)
+    if job is Job.NEXT_KEYFRAME:
+        return KeyframeRequest(**common, previous=inputs[0], seconds=spec.seconds)
+    return VideoRequest(**common, first=inputs[0], last=inputs[1] if len(inputs) > 1 else None,
+                        seconds=spec.seconds, fps=spec.fps or 24)
 
 
 def _provider_job(node: Node, inputs: list[Path], out: Path, providers: Mapping[str, Provider],
-                  log: Callable[[str], None], cancelled: Callable[[], bool]) -> Outcome:
-    p = node.params
+                  log: Callable[[str], None], cancelled: Callable[[], bool], journal: Any,
+                  charge: Callable[[], None] | None) -> Outcome:
+    spec = node.spec
+    assert isinstance(spec, JobSpec)
     provider = providers[node.provider]
-    job = Job(p["job"])
-    ident = p["provider"]
-    ctx = RunContext(out, log=log, cancelled=cancelled, work_dir=out.parent)
-    hints = dict(node.extra.get("hints") or {})
-    # all options reach the provider; only those that change the output are in the key
-    options = dict(node.extra.get("options", ident["options"]))
-    refs = tuple(Path(r) for r in node.extra.get("references") or ())
-    if job is Job.SPEECH:
-        req: Any = SpeechRequest(model=ident["model"], text=p["text"], seed=p["seed"], voice=p.get("voice", ""),
-                                 options=options)
-    else:
-        w, h = p["size"]
-        common = dict(model=ident["model"], prompt=p["prompt"], seed=p["seed"], width=w, height=h,
-                      options=options, negative_prompt=p.get("negative_prompt", ""),
-                      references=refs, hints=hints)
-        if job is Job.TEXT_TO_IMAGE:
-            req = ImageRequest(**common)
-        elif job is Job.NEXT_KEYFRAME:
-            req = KeyframeRequest(**common, previous=inputs[0], seconds=p["seconds"])
-        else:
-            req = VideoRequest(**common, first=inputs[0], last=inputs[1] if len(inputs) > 1 else None,
-                               seconds=p["seconds"], fps=p["fps"])
-    result = provider.run(job, req, ctx)
+    ctx = RunContext(out, log=log, cancelled=cancelled, work_dir=out.parent, call=node.call, journal=journal,
+                     charge=charge)
+    result = provider.run(Job(spec.job), request_for(spec, inputs), ctx)
     path = Path(result.path)
     if path != out:
         shutil.move(str(path), out)
     return Outcome(out, cost=result.cost_usd, info=dict(result.info))
+
+
+def _file(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    shutil.copyfile(node.spec.file(), out)
+    return Outcome(out)
+
+
+def _lastframe(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from PIL import Image
+
+    from ..media.probe import read_frames
+
+    last = None
+    for last in read_frames(inputs[0]):
+        pass
+    if last is None:
+        raise ArtifactError("segment has no frames")
+    Image.fromarray(last).save(out, format="PNG")
+    return Outcome(out)
 
 
 def verify(node: Node, path: Path) -> dict[str, Any]:
@@ -131,7 +129,7 @@ def verify(node: Node, path: Path) -> dict[str, Any]:
         if info.frames < 1:
             raise ArtifactError(f"{node.label}: the video has no frames")
         if node.kind == "segment":
-            seconds = float(node.params["seconds"])
+            seconds = float(node.spec.seconds)
             if info.duration < 0.25 * seconds:
                 raise ArtifactError(f"{node.label}: the video lasts {info.duration:.2f} s, expected about {seconds:g} s")
         return {k: v for k, v in info.as_dict().items()}
@@ -195,17 +193,17 @@ def _audio_facts(path: Path) -> dict[str, Any]:
 def _settings(node: Node):
     from ..stitch import EncodeSettings
 
-    e = node.params["encode"]
+    e = node.spec.params["encode"]
     return EncodeSettings(e["width"], e["height"], e["fps"], quality=e["quality"], fit=e["fit"])
 
 
-def _piece(node: Node, inputs: list[Path], out: Path, tmp: Path) -> Outcome:
+def _piece(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
     from ..stitch import Overlay, PieceSpec, encode_piece
 
-    spec = node.extra["spec"]
+    spec = node.spec.params["piece"]
     piece = PieceSpec(spec["kind"], tuple(spec["beats"]), spec["start"], spec["end"], spec["transition"],
                       spec["frames"], spec["out_start"], tuple(spec["beat_frames"]))
-    overlays = [Overlay(o["text"], o["start"], o["end"]) for o in node.params["overlays"]]
+    overlays = [Overlay(o["text"], o["start"], o["end"]) for o in node.spec.params["overlays"]]
     encode_piece(piece, [(p, probe(p)) for p in inputs], out, _settings(node), overlays=overlays)
     return Outcome(out)
 
@@ -214,7 +212,7 @@ def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
     from ..stitch import Transition
     from ..stitch.audio import MusicBed, render_audio
 
-    p = node.params
+    p = node.spec.params
     n_beats = len(p["beat_frames"])
     segments = inputs[:n_beats]
     speech_iter = iter(inputs[n_beats:])
@@ -222,7 +220,7 @@ def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
     music = None
     if p["music"]:
         m = p["music"]
-        music = MusicBed(node.extra["music_path"], m["volume"], m["fade_in"], m["fade_out"])
+        music = MusicBed(node.spec.file(), m["volume"], m["fade_in"], m["fade_out"])
     result = render_audio(
         [(s, probe(s)) for s in segments], p["beat_frames"], [Transition(n, f) for n, f in p["transitions"]],
         p["fps"], out, voices=voices, music=music, loudness=p["loudness"], voice_volume=p["voice_volume"],
@@ -232,22 +230,22 @@ def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
     return Outcome(out, info={"warnings": list(result.warnings), "has_sound": result.has_sound})
 
 
-def _final(node: Node, inputs: list[Path], out: Path, tmp: Path) -> Outcome:
+def _final(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
     from ..stitch import Cue, concat_pieces, write_srt
 
     pieces, audio = inputs[:-1], inputs[-1]
     subs = None
-    if node.params["soft_subtitles"]:
-        subs = write_srt([Cue(c["start"], c["end"], c["text"]) for c in node.params["soft_subtitles"]],
+    if node.spec.params["soft_subtitles"]:
+        subs = write_srt([Cue(c["start"], c["end"], c["text"]) for c in node.spec.params["soft_subtitles"]],
                          tmp / "soft.srt")
     concat_pieces(pieces, out, audio=audio, subtitles=subs)
     return Outcome(out)
 
 
-def _export(node: Node, inputs: list[Path], out: Path) -> Outcome:
+def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
     from ..stitch import export_gif, export_webm
 
-    fmt = node.params["format"]
+    fmt = node.spec.params["format"]
     if fmt == "webm":
         export_webm(inputs[0], out)
     elif fmt == "gif":
@@ -255,3 +253,9 @@ def _export(node: Node, inputs: list[Path], out: Path) -> Outcome:
     else:
         raise StoryrenderError(f"unknown export format {fmt!r}")
     return Outcome(out)
+
+
+#: the local operation of each non-provider kind: ``(node, inputs, out, tmp, log) -> Outcome``
+OPERATIONS: dict[str, Callable[..., Outcome]] = {
+    "file": _file, "lastframe": _lastframe, "piece": _piece, "audio": _audio, "final": _final, "export": _export,
+}

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import ArtifactError, ProviderError, StoryrenderError, TransientError
-from ..graph.nodes import PROVIDER_KINDS, Node
+from ..graph.nodes import Node
+from ..graph.spec import FileRef, JobSpec
 from . import ops
 from .scheduler import Task, TaskResult, ThreadExecutor
 
@@ -75,7 +76,7 @@ def worker_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def task_options(node: Node, provider: Any = None) -> dict[str, Any]:
     """The Ray resource request of *node*: the provider's ``resources`` for provider nodes, else one CPU."""
-    req = dict(getattr(provider, "resources", None) or {}) if node.kind in PROVIDER_KINDS else {}
+    req = dict(getattr(provider, "resources", None) or {}) if node.is_provider_job else {}
     opts: dict[str, Any] = {"num_cpus": float(req.pop("CPU", 1))}
     if "GPU" in req:
         opts["num_gpus"] = float(req.pop("GPU"))
@@ -141,7 +142,7 @@ def run_on_worker(node: Node, inputs: list[tuple[str, bytes]], files: dict[str, 
     """Make *node* on this worker: the body of the Ray task (never raises; errors come back packed).
 
     *inputs* are (file name, bytes) of the input artifacts in order; *files* the bytes of the
-    files the node's ``extra`` names, by their path on the driver.
+    files the node declares (``spec.files``), by their path on the driver.
     """
     logs: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="storyrender-"))
@@ -178,31 +179,23 @@ def run_on_worker(node: Node, inputs: list[tuple[str, bytes]], files: dict[str, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _is_file(value: Any) -> bool:
-    return isinstance(value, str) and os.path.isabs(value) and os.path.isfile(value)
-
-
 def _side_files(node: Node) -> list[str]:
-    """The driver-side files a node's ``extra`` names (character references, the music bed...),
-    sent along with the node: every absolute path of an existing file, alone or in a list."""
+    """The driver-side files the node declares it reads (character references, the music bed, a
+    pinned image), sent along with the node."""
     out: list[str] = []
-    for value in node.extra.values():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        out.extend(str(v) for v in items if _is_file(v) and str(v) not in out)
+    for ref in node.spec.files:
+        if ref.path not in out and os.path.isfile(ref.path):
+            out.append(ref.path)
     return out
 
 
 def _with_local_files(node: Node, local: Mapping[str, str]) -> Node:
-    """*node* with the driver's file paths in its ``extra`` replaced by the worker's copies."""
+    """*node* with its declared files' paths replaced by the worker's copies (same digests: same key)."""
     if not local:
         return node
-    extra: dict[str, Any] = {}
-    for name, value in node.extra.items():
-        if isinstance(value, (list, tuple)):
-            extra[name] = type(value)(local.get(v, v) if isinstance(v, str) else v for v in value)
-        else:
-            extra[name] = local.get(value, value) if isinstance(value, str) else value
-    return replace(node, extra=extra)  # same kind, params and inputs: the same key
+    moved = tuple(FileRef(local.get(f.path, f.path), f.sha256) for f in node.spec.files)
+    spec = replace(node.spec, references=moved) if isinstance(node.spec, JobSpec) else replace(node.spec, files=moved)
+    return replace(node, spec=spec)
 
 
 def _last_line(exc: BaseException) -> str:
@@ -297,7 +290,7 @@ class RayMaker:
                 files[f] = Path(f).read_bytes()
             except OSError as exc:
                 raise ArtifactError(f"{node.label}: cannot read {f}: {exc.strerror or exc}") from None
-        sem = self._acquire(node.provider) if node.kind in PROVIDER_KINDS and node.provider else None
+        sem = self._acquire(node.provider) if node.is_provider_job and node.provider else None
         try:
             ref = self._remote.options(runtime_env={"env_vars": self.env}, **opts).remote(
                 node, payload_inputs, files)

@@ -17,11 +17,12 @@ from typing import Any, Callable, Mapping, Protocol
 
 from ..cache.store import Store
 from ..errors import ArtifactError, StoryrenderError, TransientError, redact
-from ..graph.nodes import PROVIDER_KINDS, Graph, Node
-from ..providers.base import Provider
+from ..graph.nodes import Graph, Node
+from ..providers.base import JobJournal, Provider
 from . import ops
 from .scheduler import Executor, Task, TaskResult, ThreadExecutor
 from ..atomic import copy_file
+from ..graph.kinds import KINDS, is_provider_kind
 
 __all__ = ["publish", "Events", "NullEvents", "NodeReport", "BuildReport", "RetryPolicy", "Plan", "plan_nodes", "run_build",
            "BudgetExceeded"]
@@ -106,7 +107,7 @@ class BuildReport:
             "cached": len(cached),
             "failed": len(self.failures),
             "skipped": len([n for n in self.nodes if n.status == "skipped"]),
-            "provider_calls": len([n for n in rendered if n.kind in PROVIDER_KINDS]),
+            "provider_calls": len([n for n in rendered if is_provider_kind(n.kind)]),
             "cost_usd": round(sum(n.cost_usd or 0.0 for n in rendered), 6),
             "cost_estimated_usd": round(sum(n.cost_estimated_usd for n in rendered), 6),
             "seconds": round(self.seconds, 3),
@@ -190,12 +191,20 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     spend = _Spend(budget)
 
     def base_report(node: Node, status: str) -> NodeReport:
-        p = node.params
-        ident = p.get("provider") or {}
+        spec = node.spec
+        if not node.is_provider_job:
+            return NodeReport(key=node.key, role=node.role, label=node.label, kind=node.kind, beat=node.beat,
+                              status=status, cost_estimated_usd=node.estimate, inputs=list(node.inputs))
         return NodeReport(key=node.key, role=node.role, label=node.label, kind=node.kind, beat=node.beat,
-                          status=status, provider=ident.get("name"), model=ident.get("model"),
-                          prompt=p.get("prompt") or p.get("text"), seed=p.get("seed"), take=p.get("take"),
+                          status=status, provider=spec.provider, model=spec.model,
+                          prompt=spec.prompt or spec.text, seed=spec.seed, take=spec.take,
                           cost_estimated_usd=node.estimate, inputs=list(node.inputs))
+
+    def journal_for(key: str) -> JobJournal:
+        return JobJournal(lambda: store.get_job(key), lambda job: store.record_job(key, job),
+                          lambda: store.clear_job(key))
+
+    extra_args = make is ops.make  # the in-process maker takes the journal and the budget hook
 
     def work(key: str) -> NodeReport:
         node = graph[key]
@@ -214,35 +223,42 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                 if path is None:
                     raise ArtifactError(f"{node.label}: input {i[:12]} vanished from the cache")
                 inputs.append(path)
-            spend.reserve(node)
             attempt = 0
             try:
                 while True:
                     attempt += 1
+                    # The budget is reserved per submission: an attempt that will resume a
+                    # recorded vendor job submits nothing new.
+                    if not (node.is_provider_job and store.get_job(key)):
+                        spend.reserve(node)
                     with store.tmp_dir() as tmp:
                         try:
+                            more = {"journal": journal_for(key), "charge": lambda: spend.reserve(node)} \
+                                if extra_args and node.is_provider_job else {}
                             out = make(node, inputs, tmp, providers=providers,
-                                           log=lambda m: events.node_log(node, redact(m)),
-                                           cancelled=lambda: getattr(executor, "cancelled", False))
+                                       log=lambda m: events.node_log(node, redact(m)),
+                                       cancelled=lambda: getattr(executor, "cancelled", False), **more)
                             meta = ops.verify(node, out.path)
                         except (TransientError, ArtifactError, TimeoutError, ConnectionError) as exc:
                             # a socket error a plugin let escape is a dropped connection: transient too
-                            retryable = isinstance(exc, TransientError) or node.kind in PROVIDER_KINDS
+                            retryable = isinstance(exc, TransientError) or node.is_provider_job
                             if not retryable or attempt >= retry.attempts or getattr(executor, "cancelled", False):
                                 raise
                             delay = retry.delay(attempt, getattr(exc, "retry_after", None))
                             events.node_log(node, f"{exc} — retrying in {delay:.1f} s (attempt {attempt + 1})")
                             time.sleep(delay)
                             continue
-                        if node.extra.get("price_override"):
+                        if node.pricing.get("price_override"):
                             out.cost = node.estimate  # the board's own price wins over the plugin's table
                         cost = out.cost if out.cost is not None else (node.estimate or None)
-                        paid = bool(node.kind in PROVIDER_KINDS and node.estimate > 0) or bool(out.cost)
+                        paid = bool(node.is_provider_job and node.estimate > 0) or bool(out.cost)
                         record_meta = {"info": _safe(out.info), "label": node.label, "role": node.role,
                                        "provider": rep.provider, "model": rep.model, "media": meta,
                                        "cost_estimated": out.cost is None,
                                        "seconds": round(time.monotonic() - t0, 3), "attempts": attempt}
                         store.put(key, out.path, kind=node.kind, paid=paid, cost=cost, meta=record_meta)
+                        if node.is_provider_job:
+                            store.clear_job(key)  # stored: the vendor job is collected
                         break
             except BaseException:
                 spend.settle(node, None)
@@ -259,8 +275,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     tasks = {}
     for k in plan.to_run:
         node = graph[k]
-        tasks[k] = Task(k, tuple(node.inputs), group=node.provider if node.kind in PROVIDER_KINDS else "ffmpeg",
-                        weight=10.0 if node.kind in PROVIDER_KINDS else 1.0)
+        tasks[k] = Task(k, tuple(node.inputs), group=node.provider if node.is_provider_job else "ffmpeg",
+                        weight=KINDS[node.kind].weight)
     all_limits = {"ffmpeg": max(1, os.cpu_count() or 1)}
     all_limits.update(limits or {})
 
@@ -301,6 +317,10 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
         reports[k] = r
         events.node_finished(node, r)
 
+    # SDKs are imported here, in one thread, before any worker runs (no first-import races)
+    for name in sorted({graph[k].provider for k in plan.to_run if graph[k].is_provider_job}):
+        if name in providers:
+            providers[name].load()
     interrupted = _run_interruptibly(executor, tasks, tracked, all_limits, on_skip)
 
     # Nodes neither cached-and-needed nor run: listed for the manifest as cached when the store has them.

@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..cache.keys import file_digest
-from ..providers.base import Job
 from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
 from ..stitch.encode import RECIPE_VERSION
 from .nodes import Graph, Node
+from .spec import FileRef, JobSpec, OpSpec, vendor_seed
 
 __all__ = ["build_graph", "resolved_prompt", "STITCH_VERSION"]
 
@@ -51,80 +51,81 @@ def _timecode(seconds: float) -> str:
     return f"{m:02d}:{s:02d}"
 
 
+def _job_spec(board: Board, beat: Beat, choice: Choice, *, prompt: str = "", seconds: float | None = None,
+              fps: int | None = None, take: int = 1, camera: str = "", hints: dict | None = None,
+              text: str = "", voice: str = "") -> JobSpec:
+    """The request *choice*'s provider gets: the fields it does not read are left empty."""
+    reads = choice.provider.reads_for(choice.job)
+    references: tuple[FileRef, ...] = ()
+    if "references" in reads:
+        references = tuple(FileRef(str(board.characters[n].image), file_digest(board.characters[n].image))
+                           for n in beat.characters if n in board.characters and board.characters[n].image)
+    return JobSpec(
+        job=choice.job.value, provider=choice.name, model=choice.model.name, version=choice.version,
+        width=board.output.width, height=board.output.height, prompt=prompt,
+        negative_prompt=beat.negative_prompt if "negative_prompt" in reads else "",
+        seed=vendor_seed(beat.seed, take) if "seed" in reads else None, take=take,
+        camera=(camera or "") if "camera" in reads else "", seconds=seconds,
+        fps=fps if "fps" in reads else None, text=text, voice=voice,
+        options=choice.identity_options, hints=(hints or {}) if "hints" in reads else {},
+        references=references,
+    )
+
+
 def build_graph(board: Board, resolution: Resolution) -> Graph:
     """Build the render graph of *board* (pure: reads only pinned files, to hash them)."""
     g = Graph()
-    w, h, fps = board.output.width, board.output.height, board.output.fps
-    size = [w, h]
+    fps = board.output.fps
 
-    def refs(beat: Beat) -> list[str]:
-        out = []
-        for name in beat.characters:
-            ch = board.characters.get(name)
-            if ch and ch.image:
-                out.append(file_digest(ch.image))
-        return out
-
-    def ref_paths(beat: Beat) -> list[str]:
-        return [str(board.characters[n].image) for n in beat.characters
-                if n in board.characters and board.characters[n].image]
-
-    def provider_node(kind: str, role: str, beat: Beat, choice: Choice, params: dict, inputs: tuple,
-                      label: str, hints: dict, seconds: float | None = None) -> str:
-        p = {"job": choice.job.value, "provider": choice.identity(), **params}
-        if getattr(choice.provider, "position_hints", False):
-            # Providers that draw the beat number / time code into their output (the local
-            # previz) depend on them, so they are part of their keys; cloud providers' are not.
-            p["hints"] = hints
-        return g.add(Node(kind, p, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
-                          estimate=choice.estimate(seconds),
-                          extra={"hints": hints, "references": ref_paths(beat),
-                                 "price_override": choice.price_override, "options": dict(choice.options),
-                                 "price_unknown": choice.price_unknown, "model_label": choice.label}))
+    def provider_node(kind: str, role: str, beat: Beat, choice: Choice, spec: JobSpec, inputs: tuple,
+                      label: str, seconds: float | None = None) -> str:
+        return g.add(Node(kind, spec, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
+                          estimate=choice.estimate(seconds), call=choice.call_options,
+                          pricing={"price_override": choice.price_override, "price_unknown": choice.price_unknown,
+                                   "model_label": choice.label}))
 
     def pinned(path, role: str, beat: Beat, label: str) -> str:
-        return g.add(Node("file", {"sha256": file_digest(path), "suffix": ".png"}, (), role=role, beat=beat.index,
-                          label=label, extra={"path": str(path)}))
+        return g.add(Node("file", OpSpec({"suffix": ".png"}, (FileRef(str(path), file_digest(path)),)), (),
+                          role=role, beat=beat.index, label=label))
 
     t = 0.0
-    ends: list[str] = []  # end keyframe key of each beat (keyframes mode)
     segments: list[str] = []
     prev_end: str | None = None
     for beat in board.beats:
         prompt = resolved_prompt(board, beat)
-        common = {"prompt": prompt, "negative_prompt": beat.negative_prompt, "seed": beat.seed,
-                  "size": size, "references": refs(beat)}
         # ---- the beat's start
         if beat.start_image is not None:
             start = pinned(beat.start_image, f"start:{beat.id}", beat, f"beat {beat.index} start (pinned)")
         elif beat.index == 1:
             ch = resolution.get("image", beat)
-            start = provider_node("image", "keyframe:0", beat, ch, common, (), "keyframe 0",
-                                  {"label": "beat 1 · start", "timecode": _timecode(0), "camera": beat.camera})
+            spec = _job_spec(board, beat, ch, prompt=prompt, camera=beat.camera,
+                             hints={"label": "beat 1 · start", "timecode": _timecode(0)})
+            start = provider_node("image", "keyframe:0", beat, ch, spec, (), "keyframe 0")
         elif board.mode == "extend":
-            start = g.add(Node("lastframe", {"suffix": ".png"}, (segments[-1],), role=f"lastframe:{beat.id}",
+            start = g.add(Node("lastframe", OpSpec({"suffix": ".png"}), (segments[-1],), role=f"lastframe:{beat.id}",
                                beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
         else:
             start = prev_end
         # ---- the beat's end and its segment
-        hints = {"label": f"beat {beat.index}", "timecode": _timecode(t + beat.seconds), "camera": beat.camera}
+        hints = {"label": f"beat {beat.index}", "timecode": _timecode(t + beat.seconds)}
         vch = resolution.get("video", beat)
-        seg_params = {**common, "seconds": beat.seconds, "fps": fps, "take": beat.take, "camera": beat.camera or ""}
+        seg_spec = _job_spec(board, beat, vch, prompt=prompt, seconds=beat.seconds, fps=fps, take=beat.take,
+                             camera=beat.camera, hints=hints)
         if board.mode == "keyframes":
             if beat.end_image is not None:
                 end = pinned(beat.end_image, f"keyframe:{beat.id}", beat, f"keyframe {beat.index} (pinned)")
             else:
                 kch = resolution.get("keyframe", beat)
-                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch,
-                                    {**common, "seconds": beat.seconds, "camera": beat.camera or ""}, (start,),
-                                    f"keyframe {beat.index}", hints)
-            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_params, (start, end),
-                                f"segment {beat.index}", hints, seconds=beat.seconds)
-            ends.append(end)
+                spec = _job_spec(board, beat, kch, prompt=prompt, seconds=beat.seconds, camera=beat.camera,
+                                 hints=hints)
+                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch, spec, (start,),
+                                    f"keyframe {beat.index}")
+            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
+                                f"segment {beat.index}", seconds=beat.seconds)
             prev_end = end
         else:
-            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_params, (start,),
-                                f"segment {beat.index}", hints, seconds=beat.seconds)
+            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
+                                f"segment {beat.index}", seconds=beat.seconds)
         segments.append(seg)
         # Storyboard time (the sum of the beats' lengths, as a script is timed): transitions
         # overlap beats in the video but do not move these marks, so editing one re-renders
@@ -159,49 +160,50 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
                 b = min(cue["end_frame"], piece.out_end)
                 if a < b:
                     overlays.append({"text": cue["text"], "start": a - piece.out_start, "end": b - piece.out_start})
-        params = {"piece": piece.key(), "encode": encode, "overlays": overlays}
+        params = {"piece": piece.as_dict(), "encode": encode, "overlays": overlays}
         inputs = tuple(segments[k] for k in piece.beats)
         beat = board.beats[piece.beats[0]]
         role = f"{piece.kind}:{beat.id}" + (f">{board.beats[piece.beats[1]].id}" if piece.kind == "junction" else "")
-        piece_keys.append(g.add(Node("piece", params, inputs, role=role, beat=beat.index,
+        piece_keys.append(g.add(Node("piece", OpSpec(params), inputs, role=role, beat=beat.index,
                                      label=f"{piece.kind} {piece.beats[0] + 1}" +
-                                           (f"-{piece.beats[1] + 1}" if piece.kind == "junction" else ""),
-                                     extra={"spec": piece.as_dict()})))
+                                           (f"-{piece.beats[1] + 1}" if piece.kind == "junction" else ""))))
 
     # ---- audio: speech per beat, then one track for the whole video
     voice_keys: list[str | None] = []
     for beat in board.beats:
         if beat.say:
             ch = resolution.get("voice", beat)
-            params = {"job": Job.SPEECH.value, "provider": ch.identity(), "text": beat.say,
-                      "voice": board.audio.voice_name, "seed": beat.seed}
-            voice_keys.append(g.add(Node("speech", params, (), role=f"speech:{beat.id}", beat=beat.index,
+            spec = _job_spec(board, beat, ch, text=beat.say, voice=board.audio.voice_name)
+            voice_keys.append(g.add(Node("speech", spec, (), role=f"speech:{beat.id}", beat=beat.index,
                                          label=f"voice {beat.index}", provider=ch.name, estimate=ch.estimate(),
-                                         extra={"options": dict(ch.options)})))
+                                         call=ch.call_options,
+                                         pricing={"price_override": ch.price_override,
+                                                  "price_unknown": ch.price_unknown, "model_label": ch.label})))
         else:
             voice_keys.append(None)
     music: dict[str, Any] | None = None
+    music_files: tuple[FileRef, ...] = ()
     if board.audio.music:
         m = board.audio.music
-        music = {"sha256": file_digest(m.path), "volume": m.volume, "fade_in": m.fade_in, "fade_out": m.fade_out}
+        music = {"volume": m.volume, "fade_in": m.fade_in, "fade_out": m.fade_out}
+        music_files = (FileRef(str(m.path), file_digest(m.path)),)
     audio_params = {
         "beat_frames": n, "transitions": [[t.name, t.frames] for t in trans], "fps": fps,
         "voice": [k is not None for k in voice_keys], "voice_volume": board.audio.voice_volume,
         "music": music, "loudness": board.audio.loudness, "stitch": STITCH_VERSION,
     }
     audio_inputs = tuple(segments) + tuple(k for k in voice_keys if k)
-    audio = g.add(Node("audio", audio_params, audio_inputs, role="audio", label="audio track",
-                       extra={"music_path": str(board.audio.music.path) if board.audio.music else None}))
+    audio = g.add(Node("audio", OpSpec(audio_params, music_files), audio_inputs, role="audio", label="audio track"))
 
     soft = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in cues] if board.captions.soft else []
-    final = g.add(Node("final", {"pieces": len(piece_keys), "soft_subtitles": soft, "stitch": STITCH_VERSION},
+    final = g.add(Node("final", OpSpec({"pieces": len(piece_keys), "soft_subtitles": soft, "stitch": STITCH_VERSION}),
                        tuple(piece_keys) + (audio,), role="final", label="final mp4"))
     g.targets["mp4"] = final
     for fmt in board.output.formats:
         if fmt == "mp4":
             continue
-        k = g.add(Node("export", {"format": fmt, "quality": out.quality, "soft_subtitles": soft,
-                                  "stitch": STITCH_VERSION}, (final,), role=f"export:{fmt}", label=f"{fmt} export"))
+        k = g.add(Node("export", OpSpec({"format": fmt, "quality": out.quality, "soft_subtitles": soft,
+                                         "stitch": STITCH_VERSION}), (final,), role=f"export:{fmt}", label=f"{fmt} export"))
         g.targets[fmt] = k
     g.info.update({
         "beat_frames": n, "fps": fps, "cues": cues,

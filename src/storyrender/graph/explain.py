@@ -27,6 +27,12 @@ _FIELD_WORDS = {
     "text": "voice-over text changed",
     "music": "music changed",
     "soft_subtitles": "captions changed",
+    "files": "an input file changed",
+    "version": "provider or model version changed",
+    "model": "provider or model changed",
+    "options": "provider options changed",
+    "width": "output size changed",
+    "height": "output size changed",
 }
 
 
@@ -57,6 +63,8 @@ def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: s
         return "not in cache"
     changed = [k for k in sorted(set(node.params) | set(prev["params"]))
                if node.params.get(k) != prev["params"].get(k)]
+    if "take" in changed and "seed" in changed:
+        changed.remove("seed")  # a take's vendor seed is derived from it: the take is the reason
     if changed:
         words = []
         for k in changed:

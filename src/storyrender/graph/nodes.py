@@ -1,40 +1,55 @@
-"""Graph nodes: what to make (kind, params, inputs) and, apart from that, how to report it."""
+"""Graph nodes: what to make (kind, spec, inputs) and, apart from that, how to report it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from ..cache.keys import node_key
+from .kinds import KINDS, PROVIDER_KINDS
+from .spec import JobSpec, OpSpec
 
 __all__ = ["Node", "Graph", "PROVIDER_KINDS"]
-
-#: node kinds whose work is done by a provider (the rest are local operations)
-PROVIDER_KINDS = frozenset({"image", "keyframe", "segment", "speech"})
 
 
 @dataclass(frozen=True)
 class Node:
     """One artifact to make.
 
-    ``key`` is derived from ``kind``, ``params`` and ``inputs`` only (see
-    :mod:`storyrender.cache.keys`). ``role``, ``beat``, ``label``, ``provider``, ``estimate``
-    and ``extra`` describe the node for scheduling and reports and never reach the key.
+    ``key`` is derived from ``kind``, ``spec`` and ``inputs`` only (see
+    :mod:`storyrender.cache.keys`): the spec is all the node's operation receives. ``call``
+    holds call-only options (timeouts, poll intervals: given to the provider, never in the key);
+    ``role``, ``beat``, ``label``, ``provider``, ``estimate`` and ``pricing`` describe the node for
+    scheduling and reports and never reach the key or the operation.
     """
 
     kind: str
-    params: Mapping[str, Any]
+    spec: JobSpec | OpSpec
     inputs: tuple[str, ...]
     role: str
     beat: int | None = None
     label: str = ""
     provider: str | None = None
     estimate: float = 0.0
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    call: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: ``price_override`` (the board's own price is the cost), ``price_unknown``, ``model_label``
+    pricing: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     key: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", node_key(self.kind, self.params, self.inputs))
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown node kind {self.kind!r}")
+        object.__setattr__(self, "key", node_key(self.kind, self.spec.identity(), self.inputs))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The spec's identity (what the key hashes), for explanations and reports."""
+        return self.spec.identity()
+
+    @property
+    def is_provider_job(self) -> bool:
+        return KINDS[self.kind].provider
 
     @property
     def paid(self) -> bool:

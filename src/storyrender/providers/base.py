@@ -18,7 +18,13 @@ speech              ``speech``              a WAV/MP3 of a beat's ``say:`` text
 
 Every method receives a frozen request and a :class:`RunContext`, writes its artifact to
 ``ctx.output_path`` (or returns bytes via :meth:`RunContext.write`) and returns a
-:class:`Result`. Errors are raised as :mod:`storyrender.errors` types: ``TransientError`` for
+:class:`Result`. The request is built from the node's spec (:mod:`storyrender.graph.spec`), so
+everything in it is part of the node's key: a provider declares the optional fields it
+:attr:`~Provider.reads` (the others arrive empty) and its options as a schema
+(:attr:`~Provider.options_schema`: identity options arrive in ``request.options``, call-only
+ones in ``ctx.call``). Vendor jobs that are submitted and polled go through
+:func:`storyrender.providers.hosted.run_hosted`, which records the vendor's job id so a retry or
+a rerun resumes it instead of paying again. Errors are raised as :mod:`storyrender.errors` types: ``TransientError`` for
 faults worth retrying, ``RefusedError`` for content-policy refusals, ``ProviderError`` otherwise.
 """
 
@@ -45,6 +51,8 @@ __all__ = [
     "Result",
     "RunContext",
     "Provider",
+    "Option",
+    "CALL_OPTIONS",
 ]
 
 
@@ -116,18 +124,66 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One provider option a board may set (``providers.ROLE.options.NAME``).
+
+    :param type: ``str``, ``int``, ``float``, ``bool``, ``dict`` or ``list`` (ints pass as floats)
+    :param identity: True when the option changes what is made (part of node keys); False for
+        call-only options (timeouts, poll intervals), which never re-render anything
+    :param choices: the values allowed, when only some are
+    """
+
+    name: str
+    type: type
+    default: Any = None
+    description: str = ""
+    identity: bool = True
+    choices: tuple[Any, ...] | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """Why *value* is not acceptable, or None."""
+        want = self.type
+        ok = isinstance(value, want) and not (want in (int, float) and isinstance(value, bool))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            return f"must be {_TYPE_WORDS.get(want, want.__name__)}, not {type(value).__name__} {value!r}"[:200]
+        if self.choices is not None and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"[:200]
+        if want in (int, float) and value < 0:
+            return f"must not be negative ({value!r})"
+        return None
+
+
+_TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+               dict: "a mapping", list: "a list"}
+
+#: call-only options every hosted provider shares (never part of a key)
+CALL_OPTIONS = (
+    Option("timeout", float, None, "seconds to wait for the vendor's job before cancelling it", identity=False),
+    Option("poll_interval", float, None, "seconds between status polls", identity=False),
+)
+
+
+@dataclass(frozen=True)
 class _Request:
     model: str
     prompt: str
-    seed: int
+    #: the vendor seed (derived from the board's seed and take; None if the provider reads none)
+    seed: int | None
     width: int
     height: int
+    #: identity options (call-only ones are in ``RunContext.call``)
     options: Mapping[str, Any] = field(default_factory=dict)
     negative_prompt: str = ""
     #: reference images of characters named in the prompt (paths), for providers that take them
     references: tuple[Path, ...] = ()
-    #: free-form metadata for previz providers (beat number, time code, camera hint)
+    #: beat number and time code, for previz providers that draw them (``position_hints``)
     hints: Mapping[str, Any] = field(default_factory=dict)
+    #: the beat's take (a new take is a new request; the seed already differs for seeded models)
+    take: int = 1
+    #: the beat's camera hint, for providers that read it (compose it with ``kit.compose_prompt``)
+    camera: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,9 +215,10 @@ class SpeechRequest:
 
     model: str
     text: str
-    seed: int = 0
+    seed: int | None = 0
     voice: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 1
 
 
 @dataclass
@@ -183,6 +240,11 @@ class RunContext:
     :param output_path: where to write the artifact (its suffix says the expected type).
     :param log: a callable for progress notes (shown by the reporter, never printed directly).
     :param cancelled: returns True once the build is being stopped; long polls should check it.
+    :param call: call-only options (timeouts, poll intervals; never part of the node's key).
+    :param journal: where the vendor's job id is recorded (see :class:`JobJournal`); None when
+        the executor has no store at hand (then a retry cannot resume).
+    :param charge: reserves one submission's estimated cost against the build's budget; the
+        hosted-job kit calls it before submitting again after a recorded job was lost.
     """
 
     def __init__(
@@ -192,11 +254,20 @@ class RunContext:
         log: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
         work_dir: Path | None = None,
+        call: Mapping[str, Any] | None = None,
+        journal: "JobJournal | None" = None,
+        charge: Callable[[], None] | None = None,
     ) -> None:
         self.output_path = Path(output_path)
         self.work_dir = Path(work_dir) if work_dir else self.output_path.parent
         self._log = log or (lambda message: None)
         self._cancelled = cancelled or (lambda: False)
+        self.call: Mapping[str, Any] = dict(call or {})
+        self.journal = journal
+        self._charge = charge or (lambda: None)
+
+    def charge(self) -> None:
+        self._charge()
 
     def log(self, message: str) -> None:
         self._log(message)
@@ -208,6 +279,28 @@ class RunContext:
         """Write *data* to :attr:`output_path` and return it."""
         self.output_path.write_bytes(data)
         return self.output_path
+
+
+class JobJournal:
+    """Where a node's vendor job is recorded while it runs (the store keeps it per node key).
+
+    ``get()`` returns the recorded ``{"provider", "job_id", ...}`` or None; ``record(job_id, **facts)``
+    is called right after the vendor accepted a job; ``clear()`` once the job is known to be
+    useless (failed, cancelled, expired). The runner clears it after the artifact is stored.
+    """
+
+    def __init__(self, get: Callable[[], Any], record: Callable[[dict], None], clear: Callable[[], None]) -> None:
+        self._get, self._record, self._clear = get, record, clear
+
+    def get(self) -> dict | None:
+        value = self._get()
+        return dict(value) if value else None
+
+    def record(self, job_id: str, **facts: Any) -> None:
+        self._record({"job_id": str(job_id), **facts})
+
+    def clear(self) -> None:
+        self._clear()
 
 
 class Provider:
@@ -228,12 +321,13 @@ class Provider:
     models: tuple[ModelInfo, ...] = ()
     concurrency: int = 4
     offline: bool = False
-    #: option names that change how a call is made, not what it makes (left out of node keys,
-    #: so tuning a timeout or pointing at a proxy never re-renders a paid result)
-    non_output_options: frozenset[str] = frozenset({
-        "base_url", "timeout", "request_timeout", "http_timeout", "poll_interval", "poll_retries", "max_retries",
-        "wait", "file_encoding", "upload", "concurrency",
-    })
+    #: the optional request fields this provider reads (see ``graph.spec.OPTIONAL_FIELDS``): the
+    #: others arrive empty and are not part of its nodes' keys, so editing them re-renders nothing
+    reads: frozenset[str] = frozenset({"camera", "negative_prompt", "seed", "references", "fps"})
+    #: the options a board may set, as :class:`Option` (``storyrender providers --options``);
+    #: ``validate`` refuses others. ``None`` (third-party providers written before option schemas)
+    #: accepts any option as identity, except the names in :data:`LEGACY_CALL_OPTIONS`.
+    options_schema: tuple[Option, ...] | None = None
     #: file suffix of each job's artifact
     suffixes: Mapping[Job, str] = {
         Job.TEXT_TO_IMAGE: ".png",
@@ -244,6 +338,27 @@ class Provider:
     }
 
     # -- description -------------------------------------------------------------------------
+    def load(self) -> None:
+        """Import the vendor SDK. Called once per build from the main thread before any job runs,
+        so worker threads never race on a first import. Default: nothing to load."""
+
+    def option(self, name: str) -> Option | None:
+        for opt in self.options_schema or ():
+            if opt.name == name:
+                return opt
+        return None
+
+    def reads_for(self, job: Job) -> frozenset[str]:
+        """The optional request fields read for *job* (default: :attr:`reads` for every job)."""
+        return frozenset(self.reads)
+
+    def is_identity_option(self, name: str) -> bool:
+        """True when option *name* is part of node keys."""
+        if self.options_schema is None:
+            return name not in LEGACY_CALL_OPTIONS
+        opt = self.option(name)
+        return bool(opt and opt.identity)
+
     @property
     def jobs(self) -> frozenset[Job]:
         out: set[Job] = set()
@@ -343,6 +458,13 @@ class Provider:
         if job is Job.SPEECH:
             return self.speech(request, ctx)
         raise ValueError(f"unknown job {job!r}")
+
+
+#: call-only option names for providers without an :attr:`Provider.options_schema`
+LEGACY_CALL_OPTIONS = frozenset({
+    "base_url", "timeout", "request_timeout", "http_timeout", "read_timeout", "poll_interval", "poll_retries", "max_retries",
+    "wait", "file_encoding", "upload", "concurrency",
+})
 
 
 def _aspect(width: int, height: int) -> str:

@@ -16,7 +16,8 @@ Files
 HTTP
     :func:`retry_after_seconds` (``Retry-After`` / ``retry-after-ms``), :func:`download`
 Prompts
-    :data:`NEXT_KEYFRAME_PROMPT`, :func:`with_camera`, :func:`with_negative`
+    :func:`compose_prompt` (the one way a request's prompt, camera and negative prompt become the
+    text sent), :data:`NEXT_KEYFRAME_PROMPT`, :func:`with_camera`, :func:`with_negative`
 Input mappings (for marketplaces of models whose parameters a board names)
     :data:`INPUT_KEYS`, :class:`InputMap`, :func:`input_key_problems`
 
@@ -56,6 +57,7 @@ __all__ = [
     "retry_after_seconds",
     "download",
     "NEXT_KEYFRAME_PROMPT",
+    "compose_prompt",
     "with_camera",
     "with_negative",
     "INPUT_KEYS",
@@ -252,11 +254,12 @@ def _http_date_delay(value: str) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def download(url: str, *, who: str, job_id: str | None = None, attempts: int = 3) -> bytes:
+def download(url: str, *, who: str, job_id: str | None = None, attempts: int = 1) -> bytes:
     """The body at *url* (a vendor's public or signed result URL: sent without credentials,
     redirects followed); a ``data:`` URI is decoded instead.
 
-    HTTP 429, 5xx, timeouts and dropped connections are tried *attempts* times in all.
+    HTTP 429, 5xx, timeouts and dropped connections raise ``TransientError`` (after *attempts*
+    tries; default one: the runner is the retry layer, and it resumes the recorded job).
 
     :raises TransientError: when the last attempt failed that way.
     :raises ProviderError: on another HTTP error (4xx).
@@ -292,9 +295,26 @@ def download(url: str, *, who: str, job_id: str | None = None, attempts: int = 3
 NEXT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
 
 
-def with_camera(prompt: str, hints: Mapping[str, Any] | None) -> str:
-    """*prompt* with the beat's camera hint appended (``"... Camera: slow pan left."``)."""
-    camera = hints.get("camera") if hints else None
+def compose_prompt(request: Any, *, negative_inline: bool = False, prompt: str | None = None) -> str:
+    """The text to send for *request*: its prompt (or *prompt*, e.g. a next-keyframe template
+    already applied), then ``" Camera: <camera>."`` when the request carries a camera hint, then
+    ``" Avoid: <negative>."`` when *negative_inline* (for models without a negative-prompt
+    parameter). Camera and negative prompt arrive only to providers that declare they read them
+    (``Provider.reads``), so they are in the node's key exactly when they are in this text."""
+    text = request.prompt if prompt is None else prompt
+    camera = getattr(request, "camera", "")
+    if camera:
+        text = f"{text.strip().rstrip('.')}. Camera: {camera}."
+    if negative_inline:
+        text = with_negative(text, getattr(request, "negative_prompt", ""))
+    return text
+
+
+def with_camera(prompt: str, camera: "str | Mapping[str, Any] | None") -> str:
+    """*prompt* with a camera hint appended (``"... Camera: slow pan left."``); prefer
+    :func:`compose_prompt`."""
+    if isinstance(camera, Mapping):
+        camera = camera.get("camera")
     return f"{prompt.strip().rstrip('.')}. Camera: {camera}." if camera else prompt
 
 

@@ -45,15 +45,24 @@ class Choice:
     #: the board overrides the list price (its estimate is then also the recorded cost)
     price_override: bool = False
 
-    def identity(self) -> dict:
-        """What of the provider goes into node keys: name, model, output version, options."""
-        skip = self.provider.non_output_options
-        return {
-            "name": self.name,
-            "model": self.model.name,
-            "version": f"{self.provider.version}.{self.model.version}",
-            "options": {k: v for k, v in self.options.items() if k not in skip},
-        }
+    @property
+    def version(self) -> str:
+        """The output version of provider and model (part of node keys)."""
+        return f"{self.provider.version}.{self.model.version}"
+
+    @property
+    def identity_options(self) -> dict[str, Any]:
+        """The options that change what is made (part of node keys)."""
+        return {k: v for k, v in self.options.items() if self.provider.is_identity_option(k)}
+
+    @property
+    def call_options(self) -> dict[str, Any]:
+        """The options that only change how a call is made (never part of node keys)."""
+        return {k: v for k, v in self.options.items() if not self.provider.is_identity_option(k)}
+
+    def reads(self, field_name: str) -> bool:
+        """True when the provider reads request field *field_name* (see ``Provider.reads``)."""
+        return field_name in self.provider.reads
 
     @property
     def label(self) -> str:
@@ -155,6 +164,10 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
     except Exception as exc:  # a plugin's own validation of options/model strings
         errors.append(board.error(f"{ref.label}: {exc}", ref.pointer))
         return None
+    option_errors = _option_problems(board, provider, ref)
+    if option_errors:
+        errors.extend(option_errors)
+        return None
     if job not in model.jobs:
         able = [f"{p.name}" for p in registry if job in p.jobs]
         does = ", ".join(j.value for j in sorted(model.jobs, key=lambda j: j.value)) or "nothing"
@@ -171,3 +184,27 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
                   options=MappingProxyType(dict(ref.options)),
                   concurrency=ref.concurrency or provider.concurrency, price=price,
                   price_override=bool(override))
+
+
+def _option_problems(board: Board, provider: Provider, ref: ProviderRef) -> list[BoardError]:
+    """Options the provider's schema does not know (with a suggestion) or values of the wrong type."""
+    if provider.options_schema is None:
+        return []
+    import difflib
+
+    known = [o.name for o in provider.options_schema]
+    out = []
+    for name, value in ref.options.items():
+        ptr = f"{ref.pointer}/options/{name}"
+        opt = provider.option(str(name))
+        if opt is None:
+            close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+            hint = (f"Did you mean {close[0]!r}? " if close else "") + (
+                f"{provider.name} options: {', '.join(known) or 'none'} (`storyrender providers --options`).")
+            out.append(board.error(f"{provider.name} has no option {str(name)[:80]!r}", ptr, hint))
+            continue
+        problem = opt.problem(value)
+        if problem:
+            out.append(board.error(f"{provider.name} option {name}: {problem}", ptr,
+                                   f"{opt.description}." if opt.description else None))
+    return out

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from ..graph.nodes import PROVIDER_KINDS, Graph, Node
+from ..graph.nodes import Graph, Node
 
 __all__ = ["LogReporter", "LiveReporter", "make_reporter", "QuietReporter"]
 
@@ -50,8 +50,8 @@ class LogReporter:
     def build_started(self, graph: Graph, plan) -> None:
         self.t0 = time.monotonic()
         n_run = len(plan.to_run)
-        n_prov = sum(1 for k in plan.to_run if graph[k].kind in PROVIDER_KINDS)
-        if any((n.params.get("provider") or {}).get("name") == "local" for n in graph):
+        n_prov = sum(1 for k in plan.to_run if graph[k].is_provider_job)
+        if any(n.is_provider_job and n.spec.provider == "local" for n in graph):
             self._line(f"note: {_PREVIZ}")
         cost = plan.estimate(graph)
         money = f", estimated ${cost:.2f}" if cost else ""
@@ -61,7 +61,7 @@ class LogReporter:
             self._line(f"{n_run} of {len(graph)} nodes to make ({n_prov} provider calls{money})")
 
     def node_started(self, node: Node) -> None:
-        if self.verbose or node.kind in PROVIDER_KINDS:
+        if self.verbose or node.is_provider_job:
             self._line(f"start    {node.label}{_who(node)}")
 
     def node_log(self, node: Node, message: str) -> None:
@@ -90,8 +90,7 @@ class LogReporter:
 
 
 def _who(node: Node) -> str:
-    ident = node.params.get("provider")
-    return f" ({ident['name']}/{ident['model']})" if ident else ""
+    return f" ({node.spec.provider}/{node.spec.model})" if node.is_provider_job else ""
 
 
 class LiveReporter(LogReporter):
@@ -119,7 +118,7 @@ class LiveReporter(LogReporter):
         to_run = set(plan.to_run)
         self.state = {n.key: ("queued" if n.key in to_run else ("cached" if n.key in plan.cached else "not needed"))
                       for n in graph}
-        if any((n.params.get("provider") or {}).get("name") == "local" for n in graph):
+        if any(n.is_provider_job and n.spec.provider == "local" for n in graph):
             self.console.print(f"[dim]note: {_PREVIZ}[/]")
         self.live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
         self.live.start()

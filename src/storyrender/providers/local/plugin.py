@@ -34,8 +34,10 @@ class LocalProvider(Provider):
     description = "offline animatic (previz, not AI imagery): no key, no network, deterministic"
     offline = True
     concurrency = 2
-    #: keyframes and segments carry the beat number and time code, so those are in local node keys
-    position_hints = True
+    #: keyframes and segments carry the beat number and time code (``hints``), so those are in
+    #: local node keys; there is no negative prompt and no reference image in a panel
+    reads = frozenset({"camera", "seed", "fps", "hints"})
+    options_schema = ()
     models = (
         ModelInfo(
             name="animatic",
@@ -56,6 +58,10 @@ class LocalProvider(Provider):
         speech_version = "espeak-ng" if shutil.which("espeak-ng") else "silent"
         self.models = tuple(dataclasses.replace(m, version=speech_version) if m.name == "espeak" else m
                             for m in type(self).models)
+
+    def reads_for(self, job: Job) -> frozenset[str]:
+        # keyframe 0 is drawn, not moved: the camera hint shapes only later keyframes and segments
+        return self.reads - {"camera"} if job in (Job.TEXT_TO_IMAGE, Job.SPEECH) else self.reads
 
     def resolve_model(self, model: str) -> ModelInfo:
         info = self.model_info(model)
@@ -79,7 +85,7 @@ class LocalProvider(Provider):
         prev = draw.load_png(request.previous, request.width, request.height)
         img = draw.next_keyframe(
             prev, request.prompt, request.seed,
-            camera=request.hints.get("camera"), seconds=request.seconds,
+            camera=request.camera or None, seconds=request.seconds,
             label=str(request.hints.get("label", "")), timecode=str(request.hints.get("timecode", "")),
         )
         draw.save_png(img, ctx.output_path)
@@ -95,7 +101,7 @@ class LocalProvider(Provider):
             last = draw.load_png(request.last, request.width, request.height)
             frames = motion.interpolate(first, last, n)
         else:
-            frames = motion.extend(first, n, request.prompt, request.seed, camera=request.hints.get("camera"))
+            frames = motion.extend(first, n, request.prompt, request.seed, camera=request.camera or None)
         count = encode_frames(frames, ctx.output_path, fps=request.fps, width=request.width, height=request.height)
         return Result(ctx.output_path, cost_usd=0.0, info={"frames": count})
 

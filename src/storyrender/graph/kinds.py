@@ -1,0 +1,54 @@
+"""The node kinds, in one table: what each makes, whether a provider makes it, how it is grouped.
+
+Every layer asks this table (``KINDS[node.kind]``) instead of comparing kind strings: the
+executor for suffixes and scheduling groups, the reporter and review page for grouping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Kind", "KINDS", "PROVIDER_KINDS", "is_provider_kind", "kind_of"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One node kind.
+
+    :param suffix: the artifact's file suffix (``None``: the spec's ``format`` decides, for exports)
+    :param provider: made by a provider (may cost money) rather than by a local operation
+    :param group: how reports group it (``keyframe``, ``segment``, ``voice``, ``stitch``, ``input``)
+    :param weight: scheduling weight (critical-path estimate: provider jobs take far longer)
+    """
+
+    name: str
+    suffix: str | None
+    provider: bool
+    group: str
+    weight: float = 1.0
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("image", ".png", True, "keyframe", 10.0),
+    Kind("keyframe", ".png", True, "keyframe", 10.0),
+    Kind("segment", ".mp4", True, "segment", 10.0),
+    Kind("speech", ".wav", True, "voice", 10.0),
+    Kind("file", ".png", False, "input"),
+    Kind("lastframe", ".png", False, "keyframe"),
+    Kind("piece", ".mp4", False, "stitch"),
+    Kind("audio", ".m4a", False, "stitch"),
+    Kind("final", ".mp4", False, "stitch"),
+    Kind("export", None, False, "stitch"),
+)}
+
+#: node kinds whose work is done by a provider (the rest are local operations)
+PROVIDER_KINDS = frozenset(k.name for k in KINDS.values() if k.provider)
+
+
+def kind_of(name: str) -> Kind:
+    return KINDS[name]
+
+
+def is_provider_kind(name: str) -> bool:
+    kind = KINDS.get(name)
+    return bool(kind and kind.provider)
