@@ -5,6 +5,10 @@ Behaviour is driven by the environment so it works in subprocesses too:
 - ``FAKE_SLEEP_IMAGE`` / ``FAKE_SLEEP_VIDEO``: seconds each image / video call sleeps.
 - a prompt containing ``FAIL`` raises ProviderError (``REFUSE``: RefusedError).
 - ``FAKE_PRICE``: price per image and per video second (default 0: free).
+
+Two more providers for the request contract: ``fakestrict`` (an option schema, reads no camera)
+and ``fakehosted`` (a vendor whose jobs live as files under ``FAKE_VENDOR``: submitted, polled,
+fetched through ``storyrender.providers.hosted.run_hosted``; see :class:`HostedFake`).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ import numpy as np
 from PIL import Image
 
 from storyrender import hookimpl
-from storyrender.errors import ProviderError, RefusedError
+from storyrender.errors import ProviderError, RefusedError, TransientError
 from storyrender.media.ffmpeg import encode_frames
-from storyrender.providers.base import Job, ModelInfo, Price, Provider, Result
+from storyrender.providers.base import CALL_OPTIONS, Job, ModelInfo, Option, Price, Provider, Result
 
 _lock = threading.Lock()
 _active = {"now": 0, "max": 0}
@@ -32,7 +36,10 @@ def _record(job: str, request, **extra) -> None:
     if not path:
         return
     line = {"job": job, "prompt": getattr(request, "prompt", getattr(request, "text", "")),
-            "seed": getattr(request, "seed", None), "pid": os.getpid(), "t": time.time(), **extra}
+            "seed": getattr(request, "seed", None), "pid": os.getpid(), "t": time.time(),
+            "take": getattr(request, "take", None), "camera": getattr(request, "camera", None),
+            "negative_prompt": getattr(request, "negative_prompt", None),
+            "options": dict(getattr(request, "options", {}) or {}), **extra}
     with _lock, open(path, "a") as f:
         f.write(json.dumps(line) + "\n")
 
@@ -96,7 +103,7 @@ class FakeProvider(Provider):
         return self._image(request, ctx, "next-keyframe", base)
 
     def video(self, request, ctx):
-        _record("video", request, take=request.hints.get("take"))
+        _record("video", request)
         _check(request.prompt)
         with _Busy():
             time.sleep(float(os.environ.get("FAKE_SLEEP_VIDEO", "0")))
@@ -112,6 +119,90 @@ def max_concurrency() -> int:
     return _active["max"]
 
 
+class StrictFake(FakeProvider):
+    """``fake`` with an option schema, and no camera: camera edits must render nothing."""
+
+    name = "fakestrict"
+    reads = frozenset({"seed", "negative_prompt"})
+    options_schema = CALL_OPTIONS + (
+        Option("quality", str, "standard", "how hard the fake tries", choices=("standard", "high")),
+        Option("read_timeout", float, None, "seconds to wait for a response", identity=False),
+    )
+
+
+class HostedFake(FakeProvider):
+    """A hosted vendor made of files: ``$FAKE_VENDOR/jobs/N.json`` per submitted job.
+
+    ``FAKE_VENDOR_PENDING=1``: jobs stay pending until ``$FAKE_VENDOR/release`` exists;
+    ``FAKE_VENDOR_FETCH_FAILS=N``: the first N downloads fail (transient). Every submission
+    appends a line to ``$FAKE_VENDOR/submissions``.
+    """
+
+    name = "fakehosted"
+    options_schema = CALL_OPTIONS
+
+    def _vendor(self):
+        from pathlib import Path
+
+        root = Path(os.environ["FAKE_VENDOR"])
+        (root / "jobs").mkdir(parents=True, exist_ok=True)
+        return root
+
+    def _hosted(self, job_name, request, ctx, draw):
+        from storyrender.providers.hosted import JobGone, JobStatus, run_hosted
+
+        root = self._vendor()
+        provider = self
+
+        class Job:
+            who = f"fakehosted/{request.model}"
+
+            def submit(self):
+                with _lock:
+                    n = len(list((root / "jobs").iterdir())) + 1
+                    (root / "jobs" / f"{n}.json").write_text(json.dumps({"state": "pending", "seed": request.seed}))
+                    with open(root / "submissions", "a") as f:
+                        f.write(json.dumps({"job": job_name, "id": str(n), "seed": request.seed,
+                                            "pid": os.getpid()}) + "\n")
+                return str(n)
+
+            def poll(self, job_id):
+                path = root / "jobs" / f"{job_id}.json"
+                if not path.exists():
+                    raise JobGone(f"no job {job_id}")
+                with open(root / "polls", "a") as f:
+                    f.write(job_id + "\n")
+                if os.environ.get("FAKE_VENDOR_PENDING") and not (root / "release").exists():
+                    return JobStatus("pending", detail="running")
+                return JobStatus("succeeded", output=job_id)
+
+            def fetch(self, job_id, status):
+                fails = int(os.environ.get("FAKE_VENDOR_FETCH_FAILS", "0"))
+                with _lock:
+                    done = (root / "fetch_failures").read_text().count("x") if (root / "fetch_failures").exists() else 0
+                    if done < fails:
+                        (root / "fetch_failures").write_text("x" * (done + 1))
+                        raise TransientError(f"{self.who}: downloading the result: HTTP 503", job_id=job_id)
+                return draw()
+
+            def cancel(self, job_id):
+                (root / "jobs" / f"{job_id}.json").write_text(json.dumps({"state": "canceled"}))
+
+        return run_hosted(Job(), ctx, provider=provider.name, timeout=float(ctx.call.get("timeout") or 60),
+                          interval=float(ctx.call.get("poll_interval") or 0.05))
+
+    def text_to_image(self, request, ctx):
+        return self._hosted("text-to-image", request, ctx, lambda: FakeProvider.text_to_image(self, request, ctx))
+
+    def next_keyframe(self, request, ctx):
+        return self._hosted("next-keyframe", request, ctx, lambda: FakeProvider.next_keyframe(self, request, ctx))
+
+    def video(self, request, ctx):
+        return self._hosted("video", request, ctx, lambda: FakeProvider.video(self, request, ctx))
+
+
 @hookimpl
 def register_providers(register):
     register(FakeProvider())
+    register(StrictFake())
+    register(HostedFake())

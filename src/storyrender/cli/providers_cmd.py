@@ -11,10 +11,20 @@ from .common import handle_errors
 __all__ = ["providers"]
 
 
+def _options(p) -> list[dict] | None:
+    if p.options_schema is None:
+        return None
+    return [{"name": o.name, "type": o.type.__name__, "default": o.default, "identity": o.identity,
+             "choices": list(o.choices) if o.choices else None, "description": o.description}
+            for o in p.options_schema]
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--options", "show_options", is_flag=True,
+              help="Also list each provider's options (type, default, and whether it is part of node keys).")
 @handle_errors
-def providers(as_json):
+def providers(as_json, show_options):
     """List installed providers, their models and what each can do."""
 
     from ..plugins.manager import load_registry
@@ -24,7 +34,8 @@ def providers(as_json):
     for p in reg:
         rows.append({
             "name": p.name, "description": p.description, "version": p.version, "offline": p.offline,
-            "key_env": list(p.key_env), "key_set": p.has_key(),
+            "key_env": list(p.key_env), "key_set": p.has_key(), "reads": sorted(p.reads),
+            "options": _options(p),
             "models": [{"name": m.name, "jobs": sorted(j.value for j in m.jobs),
                         "durations": list(m.limits.durations) if m.limits.durations else None,
                         "aspect_ratios": list(m.limits.aspect_ratios) if m.limits.aspect_ratios else None,
@@ -58,3 +69,22 @@ def providers(as_json):
                 cost += f" (as of {price['as_of']})"
             extra = "; ".join(x for x in (", ".join(lim), cost) if x)
             click.echo(f"  - {r['name']}/{m['name']}: {', '.join(m['jobs'])}" + (f"  [{extra}]" if extra else ""))
+        if show_options:
+            _echo_options(r)
+
+
+def _echo_options(r: dict) -> None:
+    if r["options"] is None:
+        click.echo("  options: not declared (any option is accepted and is part of node keys)")
+        return
+    if not r["options"]:
+        click.echo("  options: none")
+        return
+    click.echo("  options:")
+    for o in r["options"]:
+        kind = "output" if o["identity"] else "call only, not in keys"
+        default = "" if o["default"] is None else f", default {o['default']!r}"
+        choices = f", one of {', '.join(map(str, o['choices']))}" if o["choices"] else ""
+        click.echo(f"    {o['name']}: {o['type']}{default}{choices} ({kind})")
+        if o["description"]:
+            click.echo(f"      {o['description']}")

@@ -1,0 +1,44 @@
+"""The plugin API: everything a provider plugin may import from storyrender, in one place.
+
+Import from here (``from storyrender.provider_api import Provider, Job, run_hosted, ...``); the
+names below are the public surface for third-party plugins, pinned by
+``tests/test_provider_api.py``, and kept stable across minor versions. Anything else in
+storyrender is internal. See ``docs/plugins.md``.
+"""
+
+from __future__ import annotations
+
+from .errors import MissingKeyError, ProviderError, RefusedError, TransientError
+from .graph.spec import OPTIONAL_FIELDS, vendor_seed
+from .plugins.hookspecs import hookimpl
+from .providers import kit
+from .providers.base import (
+    CALL_OPTIONS,
+    ImageRequest,
+    Job,
+    JobJournal,
+    KeyframeRequest,
+    Limits,
+    ModelInfo,
+    Option,
+    Price,
+    Provider,
+    Result,
+    RunContext,
+    SpeechRequest,
+    VideoRequest,
+)
+from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUncertain, run_hosted
+
+__all__ = [
+    # the contract
+    "Provider", "Job", "ModelInfo", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
+    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "Result", "RunContext", "JobJournal",
+    "hookimpl", "vendor_seed",
+    # hosted jobs
+    "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
+    # errors
+    "ProviderError", "TransientError", "RefusedError", "MissingKeyError",
+    # the toolkit (images, videos, prompts, downloads, input mappings)
+    "kit",
+]
