@@ -17,8 +17,10 @@ class Kind:
 
     :param suffix: the artifact's file suffix (``None``: the spec's ``format`` decides, for exports)
     :param provider: made by a provider (may cost money) rather than by a local operation
-    :param group: how reports group it (``keyframe``, ``segment``, ``voice``, ``stitch``, ``input``)
+    :param group: how reports group it (``keyframe``, ``segment``, ``voice``, ``stitch``)
     :param weight: scheduling weight (critical-path estimate: provider jobs take far longer)
+    :param seconds: a wall-time guess for ``plan`` (cloud providers; ``local_seconds`` for the
+        offline animatic)
     """
 
     name: str
@@ -26,19 +28,24 @@ class Kind:
     provider: bool
     group: str
     weight: float = 1.0
+    seconds: float = 1.0
+    local_seconds: float | None = None
+
+    def time_guess(self, provider: str | None) -> float:
+        return self.local_seconds if provider == "local" and self.local_seconds is not None else self.seconds
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("image", ".png", True, "keyframe", 10.0),
-    Kind("keyframe", ".png", True, "keyframe", 10.0),
-    Kind("segment", ".mp4", True, "segment", 10.0),
-    Kind("speech", ".wav", True, "voice", 10.0),
-    Kind("file", ".png", False, "input"),
-    Kind("lastframe", ".png", False, "keyframe"),
+    Kind("image", ".png", True, "keyframe", 10.0, seconds=10.0, local_seconds=0.1),
+    Kind("keyframe", ".png", True, "keyframe", 10.0, seconds=15.0, local_seconds=0.1),
+    Kind("segment", ".mp4", True, "segment", 10.0, seconds=90.0, local_seconds=1.0),
+    Kind("speech", ".wav", True, "voice", 10.0, seconds=3.0, local_seconds=0.5),
+    Kind("file", ".png", False, "keyframe", seconds=0.0),
+    Kind("lastframe", ".png", False, "keyframe", seconds=0.2),
     Kind("piece", ".mp4", False, "stitch"),
     Kind("audio", ".m4a", False, "stitch"),
-    Kind("final", ".mp4", False, "stitch"),
-    Kind("export", None, False, "stitch"),
+    Kind("final", ".mp4", False, "stitch", seconds=0.5),
+    Kind("export", None, False, "stitch", seconds=5.0),
 )}
 
 #: node kinds whose work is done by a provider (the rest are local operations)

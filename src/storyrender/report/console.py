@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any, TextIO
 
+from ..graph.kinds import KINDS
 from ..graph.nodes import Graph, Node
 
 __all__ = ["LogReporter", "LiveReporter", "make_reporter", "QuietReporter"]
@@ -89,6 +90,10 @@ class LogReporter:
             self._line(f"  failed: {f.label}: {f.error}")
 
 
+#: the live table's column for each group of node kinds (``graph.kinds``)
+_COLUMN = {"keyframe": "keyframe", "segment": "segment", "voice": "segment"}
+
+
 def _who(node: Node) -> str:
     return f" ({node.spec.provider}/{node.spec.model})" if node.is_provider_job else ""
 
@@ -139,8 +144,7 @@ class LiveReporter(LogReporter):
                 other.append(f"{n.label}: {self.STATES[st]}")
                 continue
             row = beats.setdefault(n.beat, {"keyframe": [], "segment": [], "pieces": []})
-            col = "keyframe" if n.kind in ("image", "keyframe", "file", "lastframe") else (
-                "segment" if n.kind in ("segment", "speech") else "pieces")
+            col = _COLUMN.get(KINDS[n.kind].group, "pieces")
             row[col].append(st)
             if n.kind == "segment":
                 ids[n.beat] = n.role.split(":", 1)[1]
