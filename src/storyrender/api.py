@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache.legacy import adopt_v1
 from .cache.store import Store, default_cache_dir
 from .errors import BoardError, MissingKeyError
 from .execute.runner import BuildReport, Plan, RetryPolicy, plan_nodes, publish, run_build
 from .execute.scheduler import Executor, ThreadExecutor
 from .graph.build import build_graph
-from .graph.explain import reasons, snapshot
+from .graph.explain import lock_path, read_lock, reasons, snapshot, write_lock
+from .graph.kinds import KINDS
 from .graph.nodes import Graph
 from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import Resolution, resolve_board
@@ -72,6 +74,12 @@ def _state_name(board: Board) -> str:
     return f"board:{board.source}"
 
 
+def _previous(board: Board, store: Store) -> Any:
+    """The last build's snapshot: the board's lock file, else (no valid lock) the cache's state."""
+    lock = read_lock(lock_path(board.source))
+    return lock if lock is not None else store.get_state(_state_name(board))
+
+
 @dataclass
 class PlanRow:
     """One node in a plan: cached or to render, why, with whom, for how much."""
@@ -95,16 +103,13 @@ class PlanRow:
 
 
 #: rough wall-time guesses per node kind for `plan` (seconds); providers may refine later
-_TIME_GUESS = {"image": 10.0, "keyframe": 15.0, "segment": 90.0, "speech": 3.0, "piece": 1.0, "audio": 1.0,
-               "final": 0.5, "export": 5.0, "file": 0.0, "lastframe": 0.2}
-_LOCAL_TIME = {"image": 0.1, "keyframe": 0.1, "segment": 1.0, "speech": 0.5}
 
 
 def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[PlanRow], Plan]:
     """Every node with its status and reason (no provider is called, nothing is written)."""
     graph = prepared.graph
     p = plan_nodes(graph, store)
-    previous = store.get_state(_state_name(prepared.board))
+    previous = _previous(prepared.board, store)
     why = reasons(graph, previous, set(p.to_run))
     rows = []
     for node in graph:
@@ -116,7 +121,7 @@ def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[P
             status, reason = "not needed", "output is cached"
         name = node.spec.provider if node.is_provider_job else None
         model = node.spec.model if node.is_provider_job else None
-        guess = (_LOCAL_TIME if name == "local" else _TIME_GUESS).get(node.kind, 1.0)
+        guess = KINDS[node.kind].time_guess(name)
         rows.append(PlanRow(node.key, node.role, node.label, node.kind, node.beat, status, reason,
                             name, model, node.estimate if status == "render" else 0.0,
                             guess if status == "render" else 0.0,
@@ -167,6 +172,8 @@ def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = Non
     if not prepared_list:
         return []
     run = _union(prepared_list, targets)
+    for p in prepared_list:  # results made under key version 1 serve their requests (no provider call)
+        adopt_v1(p.graph, store, p.board, p.resolution)
     _preflight(run, store, budget)
     with store.in_use():  # `cache prune` waits: nothing this run planned to read is evicted under it
         reports = _build_many(run, store, events=events, executor=executor, jobs=jobs, budget=budget,
@@ -290,6 +297,10 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
         if write_outputs and status == "ok" and t is None:
             report.outputs = _publish(p, store)
         store.set_state(_state_name(p.board), snapshot(p.graph))
+        if write_outputs and status == "ok" and t is None:  # the lock travels with the board
+            warning = write_lock(lock_path(p.board.source), p.graph, p.board.source.name)
+            if warning:
+                report.warnings.append(warning)
         if write_outputs and t is None:
             _write_manifest(p, report, store)
         reports.append(report)

@@ -1,12 +1,29 @@
-"""Why a node must be rendered: compare it with the same role in the previous build (pure)."""
+"""Why a node must be rendered: compare it with the same role in the previous build.
+
+:func:`snapshot` and :func:`reasons` are pure. The previous build is remembered in the board's
+lock file, ``<board stem>.lock.json`` beside the board (``storyboards/example.yaml`` ->
+``storyboards/example.lock.json``): the snapshot as deterministic JSON, with no paths, no
+secrets and nothing machine-specific, so it can be committed with the board and explains the
+next build on any machine (:func:`lock_path`, :func:`lock_text`, :func:`read_lock`,
+:func:`write_lock`).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any, Mapping
 
 from .nodes import Graph, Node
 
-__all__ = ["reasons", "snapshot"]
+__all__ = ["reasons", "snapshot", "lock_path", "lock_text", "read_lock", "write_lock",
+           "LOCK_VERSION", "LOCK_MAX_BYTES"]
+
+#: the lock file's format version (its ``storyrender_lock`` field)
+LOCK_VERSION = 1
+#: a larger lock file is not read (treated as absent)
+LOCK_MAX_BYTES = 20 * 1024 * 1024
 
 _FIELD_WORDS = {
     "prompt": "prompt changed",
@@ -61,8 +78,8 @@ def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: s
         return "new"
     if prev["key"] == node.key:
         return "not in cache"
-    changed = [k for k in sorted(set(node.params) | set(prev["params"]))
-               if node.params.get(k) != prev["params"].get(k)]
+    now, before = _clean(node.params), _clean(prev["params"])  # as a lock file holds them
+    changed = [k for k in sorted(set(now) | set(before)) if now.get(k) != before.get(k)]
     if "take" in changed and "seed" in changed:
         changed.remove("seed")  # a take's vendor seed is derived from it: the take is the reason
     if changed:
@@ -82,3 +99,92 @@ def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: s
             return "a piece changed"
         return "an input changed"
     return "not in cache"
+
+
+# -- the lock file ----------------------------------------------------------------------------
+
+def _redact(text: str) -> str:
+    try:
+        from ..errors import redact
+    except ImportError:  # pragma: no cover - redact is part of storyrender.errors
+        return text
+    return redact(text)
+
+
+def _clean(value: Any) -> Any:
+    """*value* as plain JSON data (str keys, lists), every string redacted of secrets."""
+    if isinstance(value, Mapping):
+        return {_redact(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return _redact(str(value))
+
+
+def lock_path(board: str | os.PathLike) -> Path:
+    """The lock file of the board file *board*: ``<stem>.lock.json`` beside it."""
+    board = Path(board)
+    return board.with_name(board.stem + ".lock.json")
+
+
+def lock_text(graph: Graph, board_name: str) -> str:
+    """The lock file's text: byte-identical for the same graph and board name on any machine."""
+    doc = {"storyrender_lock": LOCK_VERSION, "board": _redact(Path(board_name).name),
+           "nodes": _clean(snapshot(graph))}
+    text = json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a prompt: escape everything instead
+        text = json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=True) + "\n"
+    return text
+
+
+def _valid_node(entry: Any) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("key"), str)
+            and isinstance(entry.get("params"), dict)
+            and isinstance(entry.get("inputs"), list) and all(isinstance(i, str) for i in entry["inputs"])
+            and isinstance(entry.get("input_keys"), list) and all(isinstance(i, str) for i in entry["input_keys"]))
+
+
+def read_lock(path: str | os.PathLike) -> dict[str, dict[str, Any]] | None:
+    """The snapshot a lock file holds, or None when it is absent, over :data:`LOCK_MAX_BYTES`,
+    unreadable or not a lock file of this version (never raises for a bad file)."""
+    try:
+        path = Path(path)
+        if not path.is_file() or path.stat().st_size > LOCK_MAX_BYTES:
+            return None
+        with path.open("rb") as fh:
+            data = fh.read(LOCK_MAX_BYTES + 1)
+        if len(data) > LOCK_MAX_BYTES:
+            return None
+        doc = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("storyrender_lock") != LOCK_VERSION:
+        return None
+    nodes = doc.get("nodes")
+    if not isinstance(doc.get("board"), str) or not isinstance(nodes, dict):
+        return None
+    if not all(isinstance(role, str) and _valid_node(entry) for role, entry in nodes.items()):
+        return None
+    return nodes
+
+
+def write_lock(path: str | os.PathLike, graph: Graph, board_name: str) -> str | None:
+    """Write the lock file *path* (atomically; untouched when its bytes would not change).
+
+    Returns None, or a warning when it could not be written (a read-only folder): a build
+    never fails for its lock file.
+    """
+    from ..atomic import write_text
+
+    path = Path(path)
+    text = lock_text(graph, board_name)
+    try:
+        if path.is_file() and path.stat().st_size <= LOCK_MAX_BYTES and path.read_bytes() == text.encode("utf-8"):
+            return None
+        write_text(path, text)
+    except OSError as exc:
+        return f"the plan lock {path.name} was not written ({exc.strerror or type(exc).__name__})"
+    return None
