@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openai_fakes import TEST_KEY, FakeOpenAI
+from openai_fakes import TEST_KEY, FakeOpenAI, make_ctx
 from storyrender.providers.base import RunContext
 from storyrender_openai import OpenAIProvider
 
@@ -28,7 +28,6 @@ def provider() -> OpenAIProvider:
 
 
 @pytest.fixture
-def ctx(tmp_path) -> RunContext:
-    return RunContext(tmp_path / "out" / "keyframe.png")
-
-
+def ctx(tmp_path, fake) -> RunContext:
+    """A context pointing the SDK at the fake (``base_url`` is a call-only option)."""
+    return make_ctx(tmp_path / "out" / "keyframe.png", base_url=fake.base_url)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from werkzeug import Request, Response
 
-from storyrender.providers.base import ImageRequest, KeyframeRequest
+from storyrender.providers.base import ImageRequest, KeyframeRequest, RunContext
 from storyrender.testing import png_bytes
 
 TEST_KEY = "sk-test-0123456789abcdef0123"
@@ -48,18 +48,29 @@ class Seen:
 
 
 class FakeOpenAI:
-    """Answers queued responses in order, per path, and records every request."""
+    """Answers queued responses in order, per path, and records every request.
+
+    With nothing queued for a path it answers :attr:`default` (an image, as the real API does),
+    or HTTP 418 when ``default`` is None. Every answer carries an ``x-request-id`` header, as
+    OpenAI's do. A request is recorded when it arrives, before any ``delay``: a request whose
+    answer the client gave up waiting for still counts as received.
+    """
 
     def __init__(self, server) -> None:
         self.server = server
         self.seen: list[Seen] = []
         self.queue: dict[str, list[Callable[[Request], Response]]] = {}
+        self.default: dict | None = None
         for path in ("/v1/images/generations", "/v1/images/edits"):
             server.expect_request(path, method="POST").respond_with_handler(self._handler(path))
 
     @property
     def base_url(self) -> str:
         return self.server.url_for("/v1")
+
+    def posts(self, path: str | None = None) -> list[Seen]:
+        """The requests received (for *path* only, when given)."""
+        return [s for s in self.seen if path is None or s.path == path]
 
     def push(self, path: str, status: int = 200, body: Any = None, headers: dict | None = None,
              raw: bytes | None = None, delay: float = 0.0) -> None:
@@ -84,26 +95,34 @@ class FakeOpenAI:
                 seen.files = {k: [f.read() for f in request.files.getlist(k)] for k in request.files}
             self.seen.append(seen)
             pending = self.queue.get(path) or []
-            if not pending:
-                return Response(json.dumps(error_body("fake: nothing queued", None)), status=418)
-            return pending.pop(0)(request)
+            if pending:
+                response = pending.pop(0)(request)
+            elif self.default is not None:
+                response = Response(json.dumps(self.default), status=200, content_type="application/json")
+            else:
+                response = Response(json.dumps(error_body("fake: nothing queued", None)), status=418,
+                                    content_type="application/json")
+            response.headers.setdefault("x-request-id", f"req_fake_{len(self.seen)}")
+            return response
 
         return handle
 
 
-def image_request(model: str = "gpt-image-1.5", *, base_url: str | None, width: int = 320, height: int = 180,
-                  **options) -> ImageRequest:
-    if base_url:
-        options["base_url"] = base_url
-    return ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=42,
-                        width=width, height=height, options=options)
+def make_ctx(output_path: Path, **call) -> RunContext:
+    """A RunContext with call-only options (``base_url``, ``timeout``), as the executor makes one."""
+    return RunContext(output_path, call={k: v for k, v in call.items() if v is not None})
 
 
-def keyframe_request(previous: Path, model: str = "gpt-image-1.5", *, base_url: str | None,
-                     references: tuple[Path, ...] = (), width: int = 320, height: int = 180,
+def image_request(model: str = "gpt-image-1.5", *, width: int = 320, height: int = 180, camera: str = "",
+                  negative_prompt: str = "", take: int = 1, **options) -> ImageRequest:
+    return ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=None,
+                        width=width, height=height, options=options, camera=camera,
+                        negative_prompt=negative_prompt, take=take)
+
+
+def keyframe_request(previous: Path, model: str = "gpt-image-1.5", *, references: tuple[Path, ...] = (),
+                     width: int = 320, height: int = 180, camera: str = "push-in", negative_prompt: str = "",
                      **options) -> KeyframeRequest:
-    if base_url:
-        options["base_url"] = base_url
-    return KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=42,
+    return KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=None,
                            width=width, height=height, options=options, references=references,
-                           previous=previous, seconds=6, hints={"camera": "push-in"})
+                           previous=previous, seconds=6, camera=camera, negative_prompt=negative_prompt)

@@ -11,12 +11,13 @@ import sys
 import pytest
 from PIL import Image
 
-from openai_fakes import TEST_KEY, error_body, image_request, image_response, keyframe_request
+from openai_fakes import TEST_KEY, error_body, image_request, image_response, keyframe_request, make_ctx
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
+from storyrender.providers.hosted import SubmitUncertain
 from storyrender.providers.base import Job, RunContext
 from storyrender.testing import png_bytes
 from storyrender_openai import PRICES
-from storyrender_openai.provider import price_per_image, vendor_size
+from storyrender_openai.provider import USAGE_URL, price_per_image, translate_error, vendor_size
 
 GEN = "/v1/images/generations"
 EDIT = "/v1/images/edits"
@@ -33,11 +34,13 @@ def _no_leftovers(ctx: RunContext) -> None:
 
 def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(env, fake, provider, ctx):
     fake.push(GEN, body=image_response(1536, 1024))
-    result = provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+    result = provider.text_to_image(image_request(), ctx)
 
     assert len(fake.seen) == 1
     seen = fake.seen[0]
     assert seen.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert "idempotency-key" not in seen.headers  # the SDK sends none on the images endpoints
+    assert seen.headers.get("x-stainless-retry-count") == "0"
     assert seen.json == {
         "model": "gpt-image-1.5",
         "prompt": "A cat steps into a magical forest at dusk",
@@ -59,7 +62,7 @@ def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(en
 
 def test_quality_and_portrait_size_are_passed(env, fake, provider, ctx):
     fake.push(GEN, body=image_response(1024, 1536))
-    req = image_request("gpt-image-1-mini", base_url=fake.base_url, width=180, height=320, quality="high")
+    req = image_request("gpt-image-1-mini", width=180, height=320, quality="high")
     result = provider.text_to_image(req, ctx)
     assert fake.seen[0].json["size"] == "1024x1536"
     assert fake.seen[0].json["quality"] == "high"
@@ -77,7 +80,7 @@ def test_next_keyframe_sends_previous_keyframe_then_references_with_high_fidelit
     ref.write_bytes(png_bytes(64, 64, (250, 250, 0), fmt="JPEG"))
     fake.push(EDIT, body=image_response(1536, 1024, (9, 9, 9)))
 
-    req = keyframe_request(previous, base_url=fake.base_url, references=(ref,))
+    req = keyframe_request(previous, references=(ref,))
     result = provider.next_keyframe(req, ctx)
 
     seen = fake.seen[0]
@@ -101,11 +104,29 @@ def test_next_keyframe_sends_previous_keyframe_then_references_with_high_fidelit
     assert result.cost_usd == pytest.approx(0.034 * 1.5)
 
 
+def test_camera_and_negative_prompt_are_composed_into_the_prompt(env, fake, provider, ctx):
+    fake.push(GEN, body=image_response())
+    req = image_request(camera="slow push-in", negative_prompt="text, watermarks")
+    provider.text_to_image(req, ctx)
+    assert fake.seen[0].json["prompt"] == ("A cat steps into a magical forest at dusk. Camera: slow push-in. "
+                                           "Avoid: text, watermarks.")
+    assert "negative_prompt" not in fake.seen[0].json and "seed" not in fake.seen[0].json
+
+
+def test_reads_no_seed_and_references_only_for_next_keyframes(provider):
+    assert provider.reads_for(Job.TEXT_TO_IMAGE) == {"camera", "negative_prompt"}
+    assert provider.reads_for(Job.NEXT_KEYFRAME) == {"camera", "negative_prompt", "references"}
+    identity = {o.name for o in provider.options_schema if o.identity}
+    call = {o.name for o in provider.options_schema if not o.identity}
+    assert identity == {"quality", "size", "input_fidelity", "moderation"}
+    assert call == {"timeout", "base_url"}
+
+
 def test_next_keyframe_without_references_sends_one_image(env, fake, provider, ctx, tmp_path):
     previous = tmp_path / "k0.png"
     previous.write_bytes(png_bytes(320, 180))
     fake.push(EDIT, body=image_response())
-    provider.next_keyframe(keyframe_request(previous, base_url=fake.base_url), ctx)
+    provider.next_keyframe(keyframe_request(previous), ctx)
     assert fake.seen[0].files == {"image": [previous.read_bytes()]}
 
 
@@ -113,7 +134,7 @@ def test_gpt_image_2_gets_the_board_size_and_no_input_fidelity(env, fake, provid
     previous = tmp_path / "k0.png"
     previous.write_bytes(png_bytes(640, 360))
     fake.push(EDIT, body=image_response(640, 368))
-    req = keyframe_request(previous, "gpt-image-2", base_url=fake.base_url, width=640, height=360)
+    req = keyframe_request(previous, "gpt-image-2", width=640, height=360)
     result = provider.next_keyframe(req, ctx)
     assert fake.seen[0].form["size"] == ["640x368"]  # 360 rounded to a multiple of 16
     assert "input_fidelity" not in fake.seen[0].form
@@ -122,10 +143,10 @@ def test_gpt_image_2_gets_the_board_size_and_no_input_fidelity(env, fake, provid
         assert img.size == (640, 360)
 
 
-def test_openai_base_url_env_var_is_honoured(env, fake, provider, ctx, monkeypatch):
+def test_openai_base_url_env_var_is_honoured(env, fake, provider, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
     fake.push(GEN, body=image_response())
-    provider.text_to_image(image_request(base_url=None), ctx)
+    provider.text_to_image(image_request(), make_ctx(tmp_path / "k.png"))
     assert len(fake.seen) == 1
 
 
@@ -142,7 +163,7 @@ def test_sizes():
     assert price_per_image("gpt-image-1", "auto", "1024x1024") == 0.167  # auto priced as high
 
 
-# -- transient faults: the SDK does not retry (max_retries=0); the executor does ----------------
+# -- transient faults: the SDK never retries (max_retries=0); the runner does -------------------
 
 
 @pytest.mark.parametrize("headers, expected", [
@@ -155,7 +176,7 @@ def test_rate_limit_raises_transient_with_retry_after_then_next_attempt_succeeds
     fake.push(GEN, status=429, headers=headers,
               body=error_body("Rate limit reached for images per minute", "rate_limit_exceeded", "requests"))
     fake.push(GEN, body=image_response())
-    req = image_request(base_url=fake.base_url)
+    req = image_request()
 
     with pytest.raises(TransientError) as info:
         provider.text_to_image(req, ctx)
@@ -164,42 +185,105 @@ def test_rate_limit_raises_transient_with_retry_after_then_next_attempt_succeeds
     assert len(fake.seen) == 1  # no retry inside the SDK
     _no_leftovers(ctx)
 
-    provider.text_to_image(req, ctx)  # what the executor's retry does
+    provider.text_to_image(req, ctx)  # what the runner's retry does
     assert len(fake.seen) == 2
     assert ctx.output_path.exists()
 
 
-def test_server_error_is_transient_then_success(env, fake, provider, ctx):
-    fake.push(GEN, status=500, body=error_body("The server had an error", None, "server_error"))
+@pytest.mark.parametrize("status", [500, 503])
+def test_documented_server_errors_are_transient_then_success(env, fake, provider, ctx, status):
+    fake.push(GEN, status=status, body=error_body("The server had an error", None, "server_error"))
     fake.push(GEN, body=image_response())
-    req = image_request(base_url=fake.base_url)
-    with pytest.raises(TransientError, match="HTTP 500"):
+    req = image_request()
+    with pytest.raises(TransientError, match=f"HTTP {status}"):
         provider.text_to_image(req, ctx)
     assert len(fake.seen) == 1
     provider.text_to_image(req, ctx)
     assert len(fake.seen) == 2 and ctx.output_path.exists()
 
 
-def test_max_retries_option_lets_the_sdk_retry_honouring_retry_after_ms(env, fake, provider, ctx):
-    fake.push(GEN, status=429, headers={"retry-after-ms": "10"}, body=error_body("slow down", None))
+def test_the_sdk_never_retries_even_when_the_vendor_says_it_may(env, fake, provider, ctx):
+    fake.push(GEN, status=429, headers={"retry-after-ms": "10", "x-should-retry": "true"},
+              body=error_body("slow down", None))
     fake.push(GEN, body=image_response())
-    provider.text_to_image(image_request(base_url=fake.base_url, max_retries=1), ctx)
-    assert len(fake.seen) == 2 and ctx.output_path.exists()
+    with pytest.raises(TransientError):
+        provider.text_to_image(image_request(), ctx)
+    assert len(fake.seen) == 1
+    assert provider.option("max_retries") is None  # not an option any more: the runner retries
 
 
 def test_insufficient_quota_is_not_transient(env, fake, provider, ctx):
     fake.push(GEN, status=429, body=error_body("You exceeded your current quota", "insufficient_quota"))
     with pytest.raises(ProviderError) as info:
-        provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+        provider.text_to_image(image_request(), ctx)
     assert not isinstance(info.value, TransientError)
     assert "quota" in str(info.value)
 
 
-def test_request_timeout_is_transient(env, fake, provider, ctx):
+def test_answer_timing_out_after_the_request_was_sent_is_uncertain_and_not_repeated(env, fake, provider,
+                                                                                    tmp_path):
     fake.push(GEN, body=image_response(), delay=1.0)
-    with pytest.raises(TransientError, match="did not answer in time"):
-        provider.text_to_image(image_request(base_url=fake.base_url, timeout=0.2), ctx)
+    ctx = make_ctx(tmp_path / "out" / "k.png", base_url=fake.base_url, timeout=0.3)
+    with pytest.raises(SubmitUncertain) as info:
+        provider.text_to_image(image_request(), ctx)
+    assert not isinstance(info.value, TransientError)
+    message = str(info.value)
+    assert "did not answer in time after 0.3 s" in message and USAGE_URL in message
+    assert "may have made and billed" in message
+    assert len(fake.posts(GEN)) == 1
     _no_leftovers(ctx)
+
+
+def test_a_gateway_timeout_is_uncertain(env, fake, provider, ctx):
+    fake.push(GEN, status=504, raw=b"<html>504 Gateway Time-out</html>")
+    with pytest.raises(SubmitUncertain, match="HTTP 504"):
+        provider.text_to_image(image_request(), ctx)
+    assert len(fake.seen) == 1
+
+
+def test_connection_dropped_after_the_request_was_sent_is_uncertain(env, provider, tmp_path):
+    import threading
+
+    received = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            received.append(data)
+        # closed without an answer
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        ctx = make_ctx(tmp_path / "k.png", base_url=f"http://127.0.0.1:{server.getsockname()[1]}/v1")
+        with pytest.raises(SubmitUncertain, match="connection was lost"):
+            provider.text_to_image(image_request(), ctx)
+    finally:
+        t.join(5)
+        server.close()
+    assert len(received) == 1 and received[0].startswith(b"POST /v1/images/generations")
+
+
+def test_connect_timeout_is_transient_nothing_was_sent():
+    import httpx2
+    import openai
+
+    request = httpx2.Request("POST", "https://api.openai.com/v1/images/generations")
+    for cause in (httpx2.ConnectTimeout("timed out"), httpx2.PoolTimeout("pool")):
+        exc = openai.APITimeoutError(request=request)
+        exc.__cause__ = cause
+        err = translate_error(exc, who="openai/gpt-image-1.5")
+        assert type(err) is TransientError and "nothing was sent" in str(err)
+    exc = openai.APITimeoutError(request=request)
+    exc.__cause__ = httpx2.ReadTimeout("read")
+    assert isinstance(translate_error(exc, timeout=5), SubmitUncertain)
 
 
 def test_connection_refused_is_transient(env, provider, ctx):
@@ -207,7 +291,7 @@ def test_connection_refused_is_transient(env, provider, ctx):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(TransientError, match="could not reach"):
-        provider.text_to_image(image_request(base_url=f"http://127.0.0.1:{port}/v1"), ctx)
+        provider.text_to_image(image_request(), make_ctx(ctx.output_path, base_url=f"http://127.0.0.1:{port}/v1"))
 
 
 # -- refusals and other failures ------------------------------------------------------------------
@@ -219,7 +303,7 @@ def test_moderation_block_is_refused_with_the_vendors_reason(env, fake, provider
     reason = "Your request was rejected by the safety system."
     fake.push(EDIT, status=400, body=error_body(reason, "moderation_blocked"))
     with pytest.raises(RefusedError) as info:
-        provider.next_keyframe(keyframe_request(previous, base_url=fake.base_url), ctx)
+        provider.next_keyframe(keyframe_request(previous), ctx)
     assert reason in str(info.value) and "moderation_blocked" in str(info.value)
     assert len(fake.seen) == 1
     _no_leftovers(ctx)
@@ -228,7 +312,7 @@ def test_moderation_block_is_refused_with_the_vendors_reason(env, fake, provider
 def test_other_bad_request_is_a_provider_error(env, fake, provider, ctx):
     fake.push(GEN, status=400, body=error_body("Invalid size '999x999'.", "invalid_value"))
     with pytest.raises(ProviderError) as info:
-        provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+        provider.text_to_image(image_request(), ctx)
     assert type(info.value) is ProviderError
     assert "Invalid size" in str(info.value)
 
@@ -236,7 +320,7 @@ def test_other_bad_request_is_a_provider_error(env, fake, provider, ctx):
 def test_refused_key_says_which_variable_and_never_the_key(env, fake, provider, ctx):
     fake.push(GEN, status=401, body=error_body(f"Incorrect API key provided: {TEST_KEY}.", "invalid_api_key"))
     with pytest.raises(ProviderError) as info:
-        provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+        provider.text_to_image(image_request(), ctx)
     assert "OPENAI_API_KEY" in str(info.value)
     assert TEST_KEY not in str(info.value) and TEST_KEY[-8:] not in str(info.value)
 
@@ -252,14 +336,14 @@ def test_refused_key_says_which_variable_and_never_the_key(env, fake, provider, 
 def test_malformed_answer_is_a_provider_error_and_leaves_no_file(env, fake, provider, ctx, body, raw):
     fake.push(GEN, body=body, raw=raw)
     with pytest.raises(ProviderError):
-        provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+        provider.text_to_image(image_request(), ctx)
     _no_leftovers(ctx)
 
 
 def test_missing_key_fails_before_any_request(fake, provider, ctx, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(MissingKeyError, match="OPENAI_API_KEY"):
-        provider.text_to_image(image_request(base_url=fake.base_url), ctx)
+        provider.text_to_image(image_request(), ctx)
     assert fake.seen == []
     assert not provider.has_key()
 

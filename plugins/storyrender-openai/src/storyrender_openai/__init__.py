@@ -1,7 +1,8 @@
 """storyrender-openai: OpenAI's GPT image models as a storyrender provider named ``openai``.
 
 Registered through the ``storyrender`` entry-point group. Importing this package does not import
-the ``openai`` SDK: that happens inside the provider's methods, so ``storyrender --help`` stays fast.
+the ``openai`` SDK: that happens in ``OpenAIProvider.load()`` (once per build, before workers start)
+and inside the provider's methods, so ``storyrender --help`` stays fast.
 """
 
 from storyrender import hookimpl

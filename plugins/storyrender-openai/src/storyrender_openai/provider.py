@@ -12,12 +12,63 @@ GPT image models always answer with base64 (``data[0].b64_json``). The decoded i
 with Pillow, fitted to the board's size (cover: scale, then centre-crop) and written as a PNG to
 ``ctx.output_path`` through a temporary file, so a bad answer never leaves a file behind.
 
-Retries: the client is built with ``max_retries=0`` unless the board sets the ``max_retries``
-option. storyrender's executor already retries :class:`~storyrender.errors.TransientError` with
-backoff that honours ``retry_after``; letting the SDK retry as well would multiply the attempts (and
-the waiting) behind every rate limit.
+What the request reads (``Provider.reads``)
+    ``camera`` and ``negative_prompt`` for both jobs, ``references`` for next keyframes only. Both
+    are composed into the prompt text with ``kit.compose_prompt`` (``" Camera: X."``, then
+    ``" Avoid: Y."``: GPT image models have no negative-prompt parameter). GPT image models take no
+    seed, so ``seed`` is not read: a new take is still a new request (``request.take`` is part of
+    the node's key) but the vendor receives the same parameters, and the new image differs only
+    because the model is not deterministic. ``fps`` and ``hints`` are not read.
 
-The SDK is imported inside the methods that use it, never when this module is imported.
+Options (``{use: openai/MODEL, options: {...}}``)
+
+==================  ========  ===========================================================
+option              kind      meaning
+==================  ========  ===========================================================
+``quality``         identity  ``low``, ``medium`` (default), ``high`` or ``auto`` (priced as high)
+``size``            identity  the vendor size to ask for (e.g. ``1536x1024``); default: from the
+                              board's size
+``input_fidelity``  identity  ``high`` or ``low`` for next keyframes; default high where the
+                              model takes it
+``moderation``      identity  ``low`` or ``auto``, text-to-image only (the vendor's default unset)
+``timeout``         call      seconds to wait for the answer to one request (default: the SDK's,
+                              600 s); a slower answer is *not* retried, see below
+``base_url``        call      API base URL; default ``OPENAI_BASE_URL``, else OpenAI's
+==================  ========  ===========================================================
+
+Identity options are part of each node's key; call options never re-render anything.
+
+Submissions: there is no hosted job
+    Image generation and edits are synchronous: the image comes back in the answer to the POST,
+    and there is no job id to record, poll or resume. Each POST may make (and bill) an image, so:
+
+    * ``TransientError`` (the runner retries) only when OpenAI certainly made nothing: the
+      connection could not be made (``httpx`` ``ConnectError``/``ConnectTimeout``/``PoolTimeout``
+      under ``openai.APIConnectionError``/``APITimeoutError``, raised by
+      ``openai._base_client.SyncAPIClient.request`` before any byte of the request was sent), HTTP
+      429 (except ``insufficient_quota``), HTTP 500 and 503, which OpenAI documents as "retry your
+      request after a brief wait" (https://platform.openai.com/docs/guides/error-codes), and 408
+      (request timeout) / 409 (lock timeout), which the SDK itself treats as safe to repeat
+      (``openai/_base_client.py``, ``BaseClient._should_retry``);
+    * ``storyrender.providers.hosted.SubmitUncertain`` (not retried) when the request was sent and
+      the answer was lost: a read timeout (the ``timeout`` option), the connection dropped before
+      the answer, or a gateway's 502/504/52x in front of the API. The image may have been made and
+      billed; the error says to check the usage page (https://platform.openai.com/usage) before
+      building again, and a rerun asks for a new image.
+
+    Idempotency: the installed SDK (openai 3.57, ``openai/_base_client.py``) makes an idempotency
+    key for every non-GET request (``SyncAPIClient.request``: ``_idempotency_key()``, "ensure the
+    idempotency key is reused between requests") but sends it only when the client's
+    ``_idempotency_header`` is set, and ``OpenAI`` leaves it ``None`` (``BaseClient.__init__``);
+    the images endpoints take no ``Idempotency-Key`` parameter either. So no idempotency key
+    reaches ``/v1/images/*`` and a repeated POST is a second, billed image: hence the rule above.
+
+    SDK retries are off: the client is built with ``max_retries=0`` (the SDK would otherwise
+    retry timeouts, dropped connections, 408/409/429 and 5xx twice, ``_should_retry``), and that
+    is not an option: storyrender's runner is the only retry layer.
+
+The SDK is imported in :meth:`OpenAIProvider.load` (once, before workers start) and inside the
+methods that use it, never when this module is imported.
 """
 
 from __future__ import annotations
@@ -33,14 +84,17 @@ from storyrender.providers.base import (
     KeyframeRequest,
     Limits,
     ModelInfo,
+    Option,
     Price,
     Provider,
     Result,
     RunContext,
 )
-from storyrender.providers.kit import png_bytes, retry_after_seconds, save_png_fitted, with_camera, with_negative
+from storyrender.providers.hosted import SubmitUncertain
+from storyrender.providers.kit import compose_prompt, png_bytes, retry_after_seconds, save_png_fitted
 
-__all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image"]
+__all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image", "keyframe_instruction",
+           "translate_error"]
 
 #: List prices in USD per image at 1024x1024, per quality. Other sizes are priced by pixel area
 #: (1536x1024 costs 1.5 times as much), which is how OpenAI's published size tiers scale.
@@ -59,16 +113,23 @@ PRICES: dict[str, Any] = {
 QUALITIES = ("low", "medium", "high", "auto")
 DEFAULT_QUALITY = "medium"
 
+#: where to look when an image may have been made but its answer was lost
+USAGE_URL = "https://platform.openai.com/usage"
+
 #: Board options this provider reads (``{use: openai/MODEL, options: {...}}``).
-OPTIONS: dict[str, str] = {
-    "quality": "low | medium | high | auto (default medium); auto is priced as high",
-    "size": "the vendor size to ask for (e.g. 1536x1024); default: derived from the board's size",
-    "input_fidelity": "high | low for next keyframes; default high where the model takes it",
-    "moderation": "low | auto, for text-to-image (the vendor's default when unset)",
-    "base_url": "API base URL (e.g. http://127.0.0.1:8080/v1); default: OPENAI_BASE_URL or OpenAI's",
-    "timeout": "seconds to wait for one HTTP request (the SDK's default when unset)",
-    "max_retries": "retries inside the SDK (default 0: storyrender's executor retries)",
-}
+OPTIONS: tuple[Option, ...] = (
+    Option("quality", str, DEFAULT_QUALITY, "low | medium | high | auto (default medium); auto is priced as high",
+           choices=QUALITIES),
+    Option("size", str, None, "the vendor size to ask for (e.g. 1536x1024); default: derived from the board's size"),
+    Option("input_fidelity", str, None, "high | low for next keyframes; default high where the model takes it",
+           choices=("high", "low")),
+    Option("moderation", str, None, "low | auto, for text-to-image (the vendor's default when unset)",
+           choices=("low", "auto")),
+    Option("timeout", float, None, "seconds to wait for the answer to one request (the SDK's default, 600 s, "
+           "when unset); a request whose answer times out is not repeated", identity=False),
+    Option("base_url", str, None, "API base URL (e.g. http://127.0.0.1:8080/v1); default: OPENAI_BASE_URL or "
+           "OpenAI's", identity=False),
+)
 
 _TWO_STEP_SIZES = {"landscape": "1536x1024", "portrait": "1024x1536", "square": "1024x1024"}
 #: models that take input_fidelity="high" (gpt-image-1-mini takes only low; gpt-image-2 none)
@@ -150,7 +211,9 @@ class OpenAIProvider(Provider):
     description = "OpenAI GPT image models (gpt-image-*): first keyframe and next keyframes"
     key_env = ("OPENAI_API_KEY",)
     concurrency = 4
-    options_help = OPTIONS
+    #: no seed (GPT image models take none), no fps, no hints; references for next keyframes only
+    reads = frozenset({"camera", "negative_prompt", "references"})
+    options_schema = OPTIONS
     models = (
         _model("gpt-image-1.5", "GPT Image 1.5"),
         _model("gpt-image-1", "GPT Image 1 (the SDK marks it shut down on 2026-10-23)"),
@@ -159,6 +222,15 @@ class OpenAIProvider(Provider):
     )
 
     # -- description -------------------------------------------------------------------------
+    def load(self) -> None:
+        import openai  # noqa: F401
+        import openai.resources.images  # noqa: F401
+        from openai import OpenAI  # noqa: F401
+
+    def reads_for(self, job: Job) -> frozenset[str]:
+        # keyframe 0 is drawn from text alone: character reference images go to next keyframes
+        return self.reads - {"references"} if job is Job.TEXT_TO_IMAGE else self.reads
+
     def resolve_model(self, model: str) -> ModelInfo:
         """Known models, plus any other ``gpt-image-*`` name (newer snapshots), priced as unknown."""
         info = self.model_info(model)
@@ -201,7 +273,7 @@ class OpenAIProvider(Provider):
         quality = str(options.get("quality", DEFAULT_QUALITY))
         kwargs: dict[str, Any] = {
             "model": request.model,
-            "prompt": with_negative(with_camera(request.prompt, request.hints), request.negative_prompt),
+            "prompt": compose_prompt(request, negative_inline=True),
             "size": size,
             "quality": quality,
             "output_format": "png",
@@ -209,9 +281,10 @@ class OpenAIProvider(Provider):
         }
         if options.get("moderation"):
             kwargs["moderation"] = str(options["moderation"])
-        with self._client(options) as client:
-            ctx.log(f"openai: {request.model} generate {size} ({quality})")
-            response = self._call(client.images.generate, kwargs)
+        who = f"openai/{request.model}"
+        with self._client(ctx) as client:
+            ctx.log(f"{who}: generate {size} ({quality})")
+            response = self._call(client.images.generate, kwargs, who=who, ctx=ctx)
         return self._finish(response, request.model, quality, size, request.width, request.height, ctx)
 
     def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
@@ -221,13 +294,11 @@ class OpenAIProvider(Provider):
         images = [("keyframe.png", png_bytes(request.previous), "image/png")]
         for i, ref in enumerate(request.references, start=1):
             images.append((f"reference-{i}.png", png_bytes(ref), "image/png"))
+        instruction = keyframe_instruction(request.prompt, request.seconds, references=len(request.references))
         kwargs: dict[str, Any] = {
             "model": request.model,
             "image": images if len(images) > 1 else images[0],
-            "prompt": keyframe_instruction(request.prompt, request.seconds,
-                                           references=len(request.references),
-                                           camera=request.hints.get("camera"),
-                                           negative=request.negative_prompt),
+            "prompt": compose_prompt(request, negative_inline=True, prompt=instruction),
             "size": size,
             "quality": quality,
             "output_format": "png",
@@ -238,44 +309,49 @@ class OpenAIProvider(Provider):
             fidelity = "high"
         if fidelity is not None:
             kwargs["input_fidelity"] = str(fidelity)
-        with self._client(options) as client:
-            ctx.log(f"openai: {request.model} edit {size} ({quality}, {len(images)} image(s))")
-            response = self._call(client.images.edit, kwargs)
+        who = f"openai/{request.model}"
+        with self._client(ctx) as client:
+            ctx.log(f"{who}: edit {size} ({quality}, {len(images)} image(s))")
+            response = self._call(client.images.edit, kwargs, who=who, ctx=ctx)
         return self._finish(response, request.model, quality, size, request.width, request.height, ctx)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _client(self, options: Mapping[str, Any]):
-        """An ``openai.OpenAI`` client. ``base_url`` is passed only when the board sets it, so the
-        SDK's own ``OPENAI_BASE_URL`` keeps working. Raises MissingKeyError before any request."""
+    def _client(self, ctx: RunContext):
+        """An ``openai.OpenAI`` client with the SDK's retries off. ``base_url`` is passed only when
+        the board sets it, so the SDK's own ``OPENAI_BASE_URL`` keeps working. Raises
+        MissingKeyError before any request."""
         key = self.api_key()
         import openai
 
-        kwargs: dict[str, Any] = {"api_key": key, "max_retries": int(options.get("max_retries", 0))}
-        if options.get("base_url"):
-            kwargs["base_url"] = str(options["base_url"])
-        if options.get("timeout") is not None:
-            kwargs["timeout"] = float(options["timeout"])
+        call = ctx.call
+        kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0}
+        if call.get("base_url"):
+            kwargs["base_url"] = str(call["base_url"])
+        if call.get("timeout") is not None:
+            kwargs["timeout"] = float(call["timeout"])
         return openai.OpenAI(**kwargs)
 
-    def _call(self, method, kwargs: dict[str, Any]):
+    def _call(self, method, kwargs: dict[str, Any], *, who: str, ctx: RunContext):
         import openai
 
         try:
             return method(**kwargs)
         except openai.OpenAIError as exc:
-            raise translate_error(exc) from None
+            raise translate_error(exc, who=who, timeout=ctx.call.get("timeout")) from None
 
     def _finish(self, response: Any, model: str, quality: str, size: str, width: int, height: int,
                 ctx: RunContext) -> Result:
+        who = f"openai/{model}"
+        request_id = getattr(response, "_request_id", None)
         data = getattr(response, "data", None)
         b64 = getattr(data[0], "b64_json", None) if data else None
         if not isinstance(b64, str) or not b64:
-            raise ProviderError(f"openai/{model} answered without an image (no data[0].b64_json)")
+            raise ProviderError(f"{who} answered without an image (no data[0].b64_json)")
         try:
             raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
-            raise ProviderError(f"openai/{model} answered with an image that is not valid base64") from None
-        native = save_png_fitted(raw, ctx.output_path, width, height, who=f"openai/{model}")["native_size"]
+            raise ProviderError(f"{who} answered with an image that is not valid base64") from None
+        native = save_png_fitted(raw, ctx.output_path, width, height, who=who)["native_size"]
         usage = getattr(response, "usage", None)
         info: dict[str, Any] = {
             "model": model,
@@ -285,6 +361,8 @@ class OpenAIProvider(Provider):
             "usage": usage.model_dump(exclude_none=True) if hasattr(usage, "model_dump") else None,
             "price_as_of": PRICES["as_of"],
         }
+        if isinstance(request_id, str) and request_id:
+            info["request_id"] = request_id
         return Result(ctx.output_path, cost_usd=price_per_image(model, quality, size), info=info)
 
 
@@ -293,18 +371,16 @@ class OpenAIProvider(Provider):
 # ---------------------------------------------------------------------------------------------
 
 
-def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, camera: str | None = None,
-                         negative: str = "") -> str:
-    """The edit prompt for "the same scene, N seconds later"."""
+def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0) -> str:
+    """The edit prompt for "the same scene, N seconds later" (before ``kit.compose_prompt`` adds
+    the camera hint and the negative prompt)."""
     text = (
         f"The same scene, {seconds:g} seconds later: {prompt.strip().rstrip('.')}. "
         "Keep the characters, style, lighting and camera consistent with the first image."
     )
-    if camera:
-        text += f" Camera: {camera}."
     if references:
         text += " The other images show the characters: keep them looking exactly like that."
-    return with_negative(text, negative)
+    return text
 
 
 def _vendor_message(exc: Any) -> str:
@@ -314,14 +390,35 @@ def _vendor_message(exc: Any) -> str:
     return str(getattr(exc, "message", "") or exc)
 
 
-def translate_error(exc: Exception) -> ProviderError:
-    """Map an ``openai`` exception to a storyrender error (never with the key in it)."""
+#: transport failures that happen before any byte of the request is sent (httpx / httpx2 names)
+_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout", "UnsupportedProtocol", "ProxyError"})
+#: HTTP statuses OpenAI documents as "retry after a brief wait" (the request made nothing)
+_RETRY_STATUSES = frozenset({408, 409, 500, 503})
+
+
+def _uncertain(who: str, what: str, *, request_id: str | None = None) -> SubmitUncertain:
+    rid = f" (request {request_id})" if request_id else ""
+    return SubmitUncertain(
+        f"{who}: {what}{rid}; OpenAI may have made and billed the image anyway. It is not requested "
+        f"again automatically: check the image usage at {USAGE_URL} before building again (a rerun "
+        f"asks for a new image), and raise the provider's timeout option if answers are slow"
+    )
+
+
+def translate_error(exc: Exception, *, who: str = "openai", timeout: float | None = None) -> ProviderError:
+    """Map an ``openai`` exception to a storyrender error (never with the key in it), following
+    the submission rule in the module docstring."""
     import openai
 
-    if isinstance(exc, openai.APITimeoutError):
-        return TransientError("the OpenAI API did not answer in time")
-    if isinstance(exc, openai.APIConnectionError):
-        return TransientError(f"could not reach the OpenAI API: {getattr(exc, 'message', exc)}")
+    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
+        cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else ""
+        if cause in _NOT_SENT:
+            return TransientError(f"{who}: could not reach the OpenAI API ({cause}): nothing was sent")
+        if isinstance(exc, openai.APITimeoutError):
+            after = f" after {float(timeout):g} s" if timeout is not None else ""
+            return _uncertain(who, f"the request was sent but OpenAI did not answer in time{after}")
+        return _uncertain(who, f"the request was sent but the connection was lost before the answer "
+                               f"({cause or getattr(exc, 'message', exc)})")
     if isinstance(exc, openai.APIStatusError):
         message = _vendor_message(exc)
         code = getattr(exc, "code", None)
@@ -330,20 +427,24 @@ def translate_error(exc: Exception) -> ProviderError:
         suffix = f" [request {request_id}]" if request_id else ""
         if isinstance(exc, openai.RateLimitError):
             if code == "insufficient_quota":
-                return ProviderError(f"OpenAI quota exhausted: {message}: check the account's billing{suffix}")
-            return TransientError(f"OpenAI rate limit (HTTP 429): {message}{suffix}",
+                return ProviderError(f"{who}: OpenAI quota exhausted: {message}: check the account's billing{suffix}")
+            return TransientError(f"{who}: OpenAI rate limit (HTTP 429): {message}{suffix}",
                                   retry_after=retry_after_seconds(exc.response.headers))
-        if isinstance(exc, openai.InternalServerError) or status in (408, 409) or status >= 500:
-            return TransientError(f"OpenAI server error (HTTP {status}): {message}{suffix}",
+        if status in _RETRY_STATUSES:
+            return TransientError(f"{who}: OpenAI server error (HTTP {status}): {message}{suffix}",
                                   retry_after=retry_after_seconds(exc.response.headers))
+        if status >= 500:  # a gateway in front of the API gave up: the answer was lost on the way
+            return _uncertain(who, f"a gateway answered HTTP {status} ({message[:120]})", request_id=request_id)
         if isinstance(exc, openai.BadRequestError) and code in ("moderation_blocked", "content_policy_violation"):
-            return RefusedError(f"OpenAI refused the prompt or image ({code}): {message}{suffix}")
+            return RefusedError(f"{who}: OpenAI refused the prompt or image ({code}): {message}{suffix}")
         if isinstance(exc, openai.AuthenticationError):
-            return ProviderError(f"OpenAI refused the API key (HTTP 401): check OPENAI_API_KEY{suffix}")
+            return ProviderError(f"{who}: OpenAI refused the API key (HTTP 401): check OPENAI_API_KEY{suffix}")
         if isinstance(exc, openai.PermissionDeniedError):
-            return ProviderError(f"OpenAI denied access (HTTP 403): {message}{suffix}")
+            return ProviderError(f"{who}: OpenAI denied access (HTTP 403): {message}{suffix}")
         if isinstance(exc, openai.NotFoundError):
-            return ProviderError(f"OpenAI does not know this model or path (HTTP 404): {message}{suffix}")
+            return ProviderError(f"{who}: OpenAI does not know this model or path (HTTP 404): {message}{suffix}")
         what = f"{status}, {code}" if code else f"{status}"
-        return ProviderError(f"OpenAI rejected the request (HTTP {what}): {message}{suffix}")
-    return ProviderError(f"OpenAI SDK error: {exc}")
+        return ProviderError(f"{who}: OpenAI rejected the request (HTTP {what}): {message}{suffix}")
+    if isinstance(exc, openai.APIResponseValidationError):
+        return ProviderError(f"{who}: OpenAI answered with something that is not an images response")
+    return ProviderError(f"{who}: OpenAI SDK error: {exc}")
