@@ -263,3 +263,21 @@ def test_providers_options_lists_the_schema(fake, cli, tmp_path):
     assert by_name["fakestrict"]["reads"] == ["negative_prompt", "seed"]
     assert {o["name"]: o["identity"] for o in by_name["fakestrict"]["options"]}["read_timeout"] is False
     assert by_name["fake"]["options"] is None
+
+
+def test_budget_is_reserved_per_submission_not_per_attempt(write_board, fake, registry, tmp_path, monkeypatch):
+    """A retry that resumes a recorded job submits nothing new, so it reserves nothing new."""
+    vendor = tmp_path / "vendor"
+    monkeypatch.setenv("FAKE_VENDOR", str(vendor))
+    monkeypatch.setenv("FAKE_VENDOR_FETCH_FAILS", "1")
+    monkeypatch.setenv("FAKE_PRICE", "1")
+    monkeypatch.setenv("STORYRENDER_RETRY_BASE", "0.01")
+    path = board(write_board, "{image: fakehosted/img, keyframe: fake/img, video: fake/vid}",
+                 "  - {id: a, prompt: a cat}\n")
+    prepared = prepare(path, registry=load_registry(get_plugin_manager()))
+    with open_store(prepared.board, None) as store:
+        # keyframe 0 ($1, fetched on the second attempt) + keyframe 1 ($1) + a 1 s segment ($1)
+        report = build(prepared, store, jobs=1, budget=3.0)
+    assert report.status == "ok", [n.error for n in report.failures]
+    assert len(_submissions(vendor)) == 1
+    assert next(n for n in report.nodes if n.role == "keyframe:0").attempts == 2

@@ -255,7 +255,7 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                         record_meta = {"info": _safe(out.info), "label": node.label, "role": node.role,
                                        "provider": rep.provider, "model": rep.model, "media": meta,
                                        "cost_estimated": out.cost is None,
-                                       "seconds": round(time.monotonic() - t0, 3), "attempts": attempt}
+                                       "seconds": round(made_in := time.monotonic() - t0, 3), "attempts": attempt}
                         store.put(key, out.path, kind=node.kind, paid=paid, cost=cost, meta=record_meta)
                         if node.is_provider_job:
                             store.clear_job(key)  # stored: the vendor job is collected
@@ -265,7 +265,7 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                 raise
             spend.settle(node, out.cost)
         rep.attempts = attempt
-        rep.seconds = time.monotonic() - t0
+        rep.seconds = made_in  # the same figure as the record's, so a cached rebuild reports it unchanged
         rep.cost_usd = out.cost if out.cost is not None else (node.estimate or 0.0)
         rep.info = _safe(out.info)
         rep.made_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
