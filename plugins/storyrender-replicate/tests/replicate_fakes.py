@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 
 from werkzeug import Request, Response
 
@@ -18,6 +19,11 @@ class FakeReplicate:
     create response shows the first); after the script, ``final`` is shown.
     ``create_errors`` / ``poll_errors``: (status, body, headers) answered, in order, before the
     normal answer to creates / polls.
+    ``model_outputs``: ``{"owner/name": (file name, bytes)}``, the output of that model's
+    predictions (others get ``output_name`` / ``output_body``).
+    ``hold``: while True, every prediction stays ``processing`` (its script does not advance).
+    ``create_delay``: seconds the create handler sleeps, after the prediction exists, before answering.
+    ``output_failures``: how many output downloads answer HTTP 500 before the file is served.
     """
 
     def __init__(self, server) -> None:
@@ -31,8 +37,15 @@ class FakeReplicate:
         self.create_errors: list[tuple[int, object, dict]] = []
         self.poll_errors: list[tuple[int, object, dict]] = []
         self.create_override: object | None = None  # a raw body answered to the create
+        self.model_outputs: dict[str, tuple[str, bytes]] = {}
+        self.hold = False
+        self.create_delay = 0.0
+        self.output_failures = 0
+        self.output_gets = 0
         self.creates: list[dict] = []
         self.polls = 0
+        self.polled: list[str] = []
+        self._models: dict[str, str] = {}
         self.cancels: list[str] = []
         self.uploads: dict[str, bytes] = {}
         self.upload_names: dict[str, str] = {}
@@ -61,6 +74,10 @@ class FakeReplicate:
     def requests_to(self, path_regex: str) -> list:
         return [r for r, _ in self.server.log if re.search(path_regex, r.path)]
 
+    def inputs(self, model: str | None = None) -> list[dict]:
+        """The ``input`` of every create request (for *model*, when given), in order."""
+        return [c["json"]["input"] for c in self.creates if model is None or c["path"].endswith(f"/{model}/predictions")]
+
     # -- handlers ---------------------------------------------------------------------------
     @staticmethod
     def _json(status: int, body: object, headers: dict | None = None) -> Response:
@@ -75,7 +92,10 @@ class FakeReplicate:
             "urls": {"get": f"{self.base}/v1/predictions/{pid}", "cancel": f"{self.base}/v1/predictions/{pid}/cancel"},
         }
         if status == "succeeded":
-            output = self.final.get("output", self.output_url)
+            default = self.output_url
+            if model in self.model_outputs:
+                default = f"{self.base}/outputs/{self.model_outputs[model][0]}"
+            output = self.final.get("output", default)
             if self.output_shape == "list" and isinstance(output, str):
                 output = [output]
             body.update(output=output, metrics=self.final.get("metrics", {"predict_time": 1.5}))
@@ -93,7 +113,11 @@ class FakeReplicate:
         steps = list(self.script) + [self.final["status"]]
         self._state[pid] = steps
         self._inputs[pid] = request.get_json().get("input", {})
-        model = request.path.split("/v1/models/")[-1].rsplit("/predictions", 1)[0]
+        model = request.path.split("/v1/models/")[-1].rsplit("/predictions", 1)[0] \
+            if "/v1/models/" in request.path else "m/m"
+        self._models[pid] = model
+        if self.create_delay:
+            time.sleep(self.create_delay)  # the prediction exists; the answer comes late
         return self._json(201, self._prediction(pid, steps[0], model))
 
     def _get(self, request: Request) -> Response:
@@ -101,10 +125,15 @@ class FakeReplicate:
         if self.poll_errors:
             return self._json(*self.poll_errors.pop(0))
         pid = request.path.rsplit("/", 1)[1]
+        self.polled.append(pid)
+        if pid not in self._state:
+            return self._json(404, {"title": "Not found", "detail": "Not found.", "status": 404})
         steps = self._state[pid]
+        if self.hold:
+            return self._json(200, self._prediction(pid, "processing", self._models.get(pid, "m/m")))
         if len(steps) > 1:
             steps.pop(0)
-        return self._json(200, self._prediction(pid, steps[0], "m/m"))
+        return self._json(200, self._prediction(pid, steps[0], self._models.get(pid, "m/m")))
 
     def _cancel(self, request: Request) -> Response:
         pid = request.path.split("/")[-2]
@@ -125,6 +154,15 @@ class FakeReplicate:
         })
 
     def _output(self, request: Request) -> Response:
-        ctype = "video/mp4" if self.output_name.endswith(".mp4") else "image/png"
-        return Response(self.output_body, status=200, content_type=ctype)
+        self.output_gets += 1
+        if self.output_failures > 0:
+            self.output_failures -= 1
+            return Response("<html>upstream broke</html>", status=500, content_type="text/html")
+        name = request.path.rsplit("/", 1)[1]
+        body = self.output_body
+        for file_name, data in self.model_outputs.values():
+            if file_name == name:
+                body = data
+        ctype = "video/mp4" if name.endswith(".mp4") else "image/png"
+        return Response(body, status=200, content_type=ctype)
 

@@ -10,27 +10,44 @@ from PIL import Image
 
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
-from storyrender.providers.base import ImageRequest, Job, KeyframeRequest, RunContext, VideoRequest
+from storyrender.providers.base import ImageRequest, Job, JobJournal, KeyframeRequest, RunContext, VideoRequest
+from storyrender.providers.hosted import Stopped, SubmitUncertain
 from storyrender.testing import png_bytes
 from storyrender_replicate import ReplicateProvider
 
 from replicate_fakes import TOKEN
 
 FAST = {"poll_interval": 0.01}
+#: the fake's base URL, set per test (call-only options travel in the context, not the request)
+CALL: dict = {}
 
 
-def opts(fake, **more):
-    return {"base_url": fake.base, **FAST, **more}
+@pytest.fixture(autouse=True)
+def _call(fake):
+    CALL.clear()
+    CALL.update(base_url=fake.base, **FAST)
+    yield
+    CALL.clear()
 
 
 def video_request(fake, frames, model="kwaivgi/kling-v2.1", seconds=5.0, **options):
     first, last = frames
     return VideoRequest(model=model, prompt="the cat jumps", seed=7, width=64, height=36,
-                        options=opts(fake, **options), first=first, last=last, seconds=seconds)
+                        options=options, first=first, last=last, seconds=seconds)
 
 
-def ctx_for(tmp_path: Path, name: str, log: list | None = None) -> RunContext:
-    return RunContext(tmp_path / name, log=(log.append if log is not None else None))
+class Journal(JobJournal):
+    """The store's job record for one node, in memory."""
+
+    def __init__(self) -> None:
+        self.job: dict | None = None
+        super().__init__(lambda: self.job, lambda job: setattr(self, "job", job), lambda: setattr(self, "job", None))
+
+
+def ctx_for(tmp_path: Path, name: str, log: list | None = None, *, journal: JobJournal | None = None,
+            cancelled=None, **call) -> RunContext:
+    return RunContext(tmp_path / name, log=(log.append if log is not None else None), call={**CALL, **call},
+                      journal=journal, cancelled=cancelled)
 
 
 # -- success paths --------------------------------------------------------------------------------
@@ -57,7 +74,7 @@ def test_first_last_video_success_polls_uploads_and_downloads(fake, frames, mp4_
     assert sorted(fake.upload_names.values()) == ["first.png", "last.png"]
     # polled through starting -> processing -> processing -> succeeded
     assert fake.polls == 3
-    assert any("processing" in line for line in log) and any("succeeded" in line for line in log)
+    assert any("pred1 is starting" in line for line in log) and any("pred1 is succeeded" in line for line in log)
     # the clip downloaded intact
     assert result.path == tmp_path / "seg.mp4"
     assert result.path.read_bytes() == mp4_bytes
@@ -70,8 +87,8 @@ def test_first_last_video_success_polls_uploads_and_downloads(fake, frames, mp4_
 
 def test_base64_file_encoding_sends_data_uris(fake, frames, mp4_bytes, tmp_path):
     fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
-    req = video_request(fake, frames, model="minimax/hailuo-02", seconds=6, file_encoding="base64")
-    ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4"))
+    req = video_request(fake, frames, model="minimax/hailuo-02", seconds=6)
+    ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4", file_encoding="base64"))
     inp = fake.creates[0]["json"]["input"]
     assert fake.uploads == {}
     for param, path in (("first_frame_image", frames[0]), ("last_frame_image", frames[1])):
@@ -101,7 +118,7 @@ def test_first_frame_only_video_sends_no_end_image(fake, frames, mp4_bytes, tmp_
     fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
     first, _ = frames
     req = VideoRequest(model="kwaivgi/kling-v2.1", prompt="p", seed=1, width=64, height=36,
-                       options=opts(fake), first=first, last=None, seconds=10)
+                       first=first, last=None, seconds=10)
     ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4"))
     inp = fake.creates[0]["json"]["input"]
     assert "end_image" not in inp and "mode" not in inp
@@ -112,10 +129,11 @@ def test_text_to_image_flux_schnell(fake, tmp_path):
     fake.output_body = png_bytes(128, 72, (10, 200, 10))  # the model's own size; fitted to the board's
     fake.script = []
     req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="a forest at dusk", seed=42,
-                       width=64, height=36, options=opts(fake))
+                       width=64, height=36)
     result = ReplicateProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
     create = fake.creates[0]
     assert create["headers"]["Prefer"] == "wait=60"
+    assert fake.polls == 0  # the held-open create answered with the finished prediction
     assert create["json"]["input"] == {
         "prompt": "a forest at dusk", "seed": 42, "aspect_ratio": "16:9", "output_format": "png", "num_outputs": 1,
     }
@@ -130,7 +148,7 @@ def test_next_keyframe_flux_kontext(fake, frames, tmp_path):
     fake.output_body = png_bytes(64, 36, (1, 2, 3))
     fake.output_shape = "str"
     req = KeyframeRequest(model="black-forest-labs/flux-kontext-pro", prompt="the cat climbs", seed=3,
-                          width=64, height=36, options=opts(fake), previous=frames[0], seconds=5)
+                          width=64, height=36, previous=frames[0], seconds=5)
     result = ReplicateProvider().next_keyframe(req, ctx_for(tmp_path, "k1.png"))
     inp = fake.creates[0]["json"]["input"]
     assert fake.upload_for(inp["input_image"]) == frames[0].read_bytes()
@@ -141,8 +159,7 @@ def test_next_keyframe_flux_kontext(fake, frames, tmp_path):
 
 def test_versioned_model_posts_to_predictions_with_version(fake, tmp_path):
     fake.output_body = png_bytes(64, 36, (9, 9, 9))
-    req = ImageRequest(model="black-forest-labs/flux-dev:abc123", prompt="x", seed=1, width=64, height=36,
-                       options=opts(fake))
+    req = ImageRequest(model="black-forest-labs/flux-dev:abc123", prompt="x", seed=1, width=64, height=36)
     ReplicateProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
     assert fake.creates[0]["path"] == "/v1/predictions"
     assert fake.creates[0]["json"]["version"] == "abc123"
@@ -166,9 +183,8 @@ def test_custom_model_with_board_mapping(fake, frames, mp4_bytes, tmp_path):
 def test_base_url_from_the_sdk_environment_variable(fake, monkeypatch, tmp_path):
     monkeypatch.setenv("REPLICATE_BASE_URL", fake.base)
     fake.output_body = png_bytes(64, 36, (5, 5, 5))
-    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="x", seed=1, width=64, height=36,
-                       options=FAST)
-    ReplicateProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
+    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="x", seed=1, width=64, height=36)
+    ReplicateProvider().text_to_image(req, RunContext(tmp_path / "k0.png", call=FAST))
     assert len(fake.creates) == 1
 
 
@@ -188,36 +204,88 @@ def test_create_429_is_transient_with_retry_after_then_succeeds(fake, frames, mp
     assert len(fake.creates) == 2
 
 
-def test_create_500_is_transient(fake, frames, tmp_path):
-    fake.create_errors = [(500, "<html>upstream broke</html>", {})]
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_create_5xx_is_uncertain_and_names_where_to_look(fake, frames, tmp_path, status):
+    fake.create_errors = [(status, "<html>upstream broke</html>", {})]
+    with pytest.raises(SubmitUncertain) as err:
+        ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4"))
+    assert f"HTTP {status}" in str(err.value) and "https://replicate.com/predictions" in str(err.value)
+    assert not isinstance(err.value, TransientError)
+    assert len(fake.creates) == 1
+
+
+def test_create_connection_refused_is_transient(fake, frames, tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(TransientError, match="ConnectError"):
+        ReplicateProvider().video(video_request(None, frames),
+                                  ctx_for(tmp_path, "seg.mp4", base_url=f"http://127.0.0.1:{port}",
+                                          file_encoding="base64"))
+
+
+def test_failed_poll_is_transient_and_the_retry_resumes_the_prediction(fake, frames, mp4_bytes, tmp_path):
+    fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
+    fake.poll_errors = [(503, {"detail": "slow down"}, {"Retry-After": "0"})]
+    journal = Journal()
+    provider = ReplicateProvider()
+    with pytest.raises(TransientError) as err:
+        provider.video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", journal=journal))
+    assert err.value.job_id == "pred1" and "HTTP 503" in str(err.value)
+    assert fake.polls == 1  # the SDK's own GET retries are off: the runner is the retry layer
+    assert journal.job["job_id"] == "pred1" and journal.job["provider"] == "replicate"
+    log: list[str] = []
+    result = provider.video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", log, journal=journal))
+    assert result.path.read_bytes() == mp4_bytes and result.info["job_id"] == "pred1"
+    assert len(fake.creates) == 1  # resumed, not created again
+    assert any("resuming job pred1" in line for line in log)
+
+
+def test_poll_429_is_transient_with_the_job_id(fake, frames, tmp_path):
+    fake.poll_errors = [(429, {"detail": "Request was throttled. Your rate limit resets in ~3s."}, {})]
     with pytest.raises(TransientError) as err:
         ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4"))
-    assert "HTTP 500" in str(err.value)
+    assert err.value.job_id == "pred1" and err.value.retry_after == 3.0
 
 
-def test_poll_429_is_retried_by_the_sdk(fake, frames, mp4_bytes, tmp_path):
+def test_a_recorded_prediction_replicate_no_longer_knows_is_submitted_again(fake, frames, mp4_bytes, tmp_path):
     fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
-    fake.poll_errors = [(429, {"detail": "slow down"}, {"Retry-After": "0"})] * 2
-    result = ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4"))
-    assert result.path.read_bytes() == mp4_bytes
-    assert fake.polls == 3 + 2
+    journal = Journal()
+    journal.record("gone123", provider="replicate")
+    result = ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", journal=journal))
+    assert fake.polled[0] == "gone123" and len(fake.creates) == 1
+    assert result.info["job_id"] == "pred1"
 
 
-def test_poll_500_is_retried_by_the_provider(fake, frames, mp4_bytes, tmp_path):
+def test_download_failure_is_one_try_and_transient(fake, frames, mp4_bytes, tmp_path):
     fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
-    fake.poll_errors = [(500, {"detail": "internal error"}, {}), (502, "bad gateway", {})]
-    log: list[str] = []
-    result = ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", log))
-    assert result.path.read_bytes() == mp4_bytes
-    assert len(fake.creates) == 1  # the prediction was not started twice
-    assert any("trying again" in line for line in log)
-
-
-def test_poll_500_forever_is_transient_with_job_id(fake, frames, tmp_path):
-    fake.poll_errors = [(500, {"detail": "down"}, {})] * 20
+    fake.output_failures = 1
+    journal = Journal()
+    provider = ReplicateProvider()
     with pytest.raises(TransientError) as err:
-        ReplicateProvider().video(video_request(fake, frames, poll_retries=2), ctx_for(tmp_path, "seg.mp4"))
-    assert err.value.job_id == "pred1"
+        provider.video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", journal=journal))
+    assert fake.output_gets == 1 and err.value.job_id == "pred1" and "HTTP 500" in str(err.value)
+    result = provider.video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", journal=journal))
+    assert result.path.read_bytes() == mp4_bytes
+    assert len(fake.creates) == 1 and fake.output_gets == 2
+
+
+def test_an_expired_output_clears_the_record(fake, frames, tmp_path):
+    fake.final = {"status": "succeeded", "output": f"{fake.base}/expired/clip.mp4"}
+    fake.server.expect_request("/expired/clip.mp4").respond_with_data("gone", status=404)
+    journal = Journal()
+    with pytest.raises(TransientError, match="expired"):
+        ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", journal=journal))
+    assert journal.job is None  # the retry submits again
+
+
+def test_output_is_downloaded_without_the_api_token(fake, frames, mp4_bytes, tmp_path):
+    fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
+    ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4"))
+    (get,) = fake.requests_to(r"^/outputs/")
+    assert "Authorization" not in get.headers
 
 
 # -- failures -------------------------------------------------------------------------------------
@@ -242,25 +310,27 @@ def test_model_failure_is_provider_error_with_job_id(fake, frames, tmp_path):
 def test_timeout_cancels_and_names_the_prediction(fake, frames, tmp_path):
     fake.script = ["starting"] + ["processing"] * 10_000
     with pytest.raises(ProviderError) as err:
-        ReplicateProvider().video(video_request(fake, frames, timeout=0.3), ctx_for(tmp_path, "seg.mp4"))
+        ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", timeout=0.3))
     assert not isinstance(err.value, TransientError)
     assert err.value.job_id == "pred1" and "pred1" in str(err.value)
     assert "0.3 s" in str(err.value)
     assert fake.cancels == ["pred1"]
 
 
-def test_build_cancellation_cancels_the_prediction(fake, frames, tmp_path):
+def test_stopping_the_build_leaves_the_prediction_running_and_recorded(fake, frames, tmp_path):
     fake.script = ["starting"] + ["processing"] * 10_000
-    ctx = RunContext(tmp_path / "seg.mp4", cancelled=lambda: fake.polls >= 2)
-    with pytest.raises(ProviderError) as err:
+    journal = Journal()
+    ctx = ctx_for(tmp_path, "seg.mp4", journal=journal, cancelled=lambda: fake.polls >= 2)
+    with pytest.raises(Stopped) as err:
         ReplicateProvider().video(video_request(fake, frames), ctx)
-    assert "stopped" in str(err.value) and fake.cancels == ["pred1"]
+    assert "pred1" in str(err.value) and fake.cancels == []
+    assert journal.job["job_id"] == "pred1"
 
 
 @pytest.mark.parametrize("body", [{"unexpected": True}, "not json at all"])
-def test_malformed_create_response_is_provider_error(fake, frames, tmp_path, body):
+def test_malformed_create_response_is_uncertain(fake, frames, tmp_path, body):
     fake.create_override = body
-    with pytest.raises(ProviderError) as err:
+    with pytest.raises(SubmitUncertain) as err:
         ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4"))
     assert not isinstance(err.value, TransientError)
     assert "unexpected response" in str(err.value)
@@ -283,8 +353,7 @@ def test_output_that_is_not_a_video_is_provider_error(fake, frames, tmp_path):
 
 def test_output_that_is_not_an_image_is_provider_error(fake, tmp_path):
     fake.output_body = b"\x00garbage"
-    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="x", seed=1, width=64, height=36,
-                       options=opts(fake))
+    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="x", seed=1, width=64, height=36)
     with pytest.raises(ProviderError, match="not an image"):
         ReplicateProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
 
@@ -365,3 +434,57 @@ def test_entry_point_discovery():
     registry = load_registry()
     assert "replicate" in registry.names()
     assert isinstance(registry.get("replicate"), ReplicateProvider)
+
+
+# -- what the request carries -----------------------------------------------------------------------
+
+def test_reads_and_options_schema():
+    p = ReplicateProvider()
+    assert p.reads_for(Job.FIRST_LAST_VIDEO) == {"camera", "negative_prompt", "seed"}
+    assert p.reads_for(Job.NEXT_KEYFRAME) == {"camera", "negative_prompt", "seed"}
+    assert p.reads_for(Job.TEXT_TO_IMAGE) == {"negative_prompt", "seed"}  # keyframe 0 is a still
+    identity = {o.name for o in p.options_schema if o.identity}
+    call = {o.name for o in p.options_schema if not o.identity}
+    assert identity == {"inputs", "params", "durations", "keyframe_prompt"}
+    assert call == {"timeout", "poll_interval", "read_timeout", "wait", "file_encoding", "base_url"}
+    assert p.option("file_encoding").problem("zip") and p.option("wait").problem(False)
+
+
+def test_negative_prompt_is_a_parameter_or_inline_and_camera_is_in_the_prompt(fake, frames, mp4_bytes, tmp_path):
+    fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
+    first, last = frames
+    req = VideoRequest(model="kwaivgi/kling-v2.1", prompt="the cat jumps", seed=7, width=64, height=36,
+                       negative_prompt="blur", camera="pan left", first=first, last=last, seconds=5)
+    ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4"))
+    inp = fake.inputs()[0]
+    assert inp["prompt"] == "the cat jumps. Camera: pan left." and inp["negative_prompt"] == "blur"
+
+    fake.output_name, fake.output_body = "k0.png", png_bytes(64, 36, (1, 1, 1))
+    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="a forest", seed=1, width=64, height=36,
+                       negative_prompt="people")
+    ReplicateProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
+    inp = fake.inputs()[1]
+    assert inp["prompt"] == "a forest Avoid: people." and "negative_prompt" not in inp  # flux has none
+
+
+def test_the_same_request_twice_sends_the_same_body(fake, tmp_path):
+    fake.output_body = png_bytes(64, 36, (9, 9, 9))
+    req = ImageRequest(model="black-forest-labs/flux-schnell", prompt="x", seed=11, width=64, height=36, take=2)
+    for name in ("a.png", "b.png"):
+        ReplicateProvider().text_to_image(req, ctx_for(tmp_path, name))
+    assert fake.creates[0]["json"] == fake.creates[1]["json"] and fake.inputs()[0]["seed"] == 11
+
+
+def test_create_without_wait_has_a_read_timeout(fake, frames, tmp_path):
+    # the SDK sends such creates with no timeout at all; the plugin bounds them by read_timeout
+    fake.create_delay = 1.0
+    with pytest.raises(SubmitUncertain, match="ReadTimeout"):
+        ReplicateProvider().video(video_request(fake, frames), ctx_for(tmp_path, "seg.mp4", read_timeout=0.3))
+    assert len(fake.creates) == 1
+
+
+def test_load_imports_the_sdk():
+    import sys
+
+    ReplicateProvider().load()
+    assert "replicate.prediction" in sys.modules and "replicate.client" in sys.modules

@@ -10,53 +10,100 @@ model works once the board says which input parameter takes what::
         options:
           inputs: {first_frame: start, last_frame: end, prompt: text, duration: seconds}
 
-Options (all optional, per provider reference):
+What the request carries (``reads``): the prompt, the beat's ``seed`` (sent to models with a seed
+parameter), its ``negative_prompt`` (sent as the model's negative-prompt parameter, or appended to
+the prompt as "Avoid: ..." for models without one) and its ``camera`` hint (appended to the prompt
+as "Camera: ...", for next keyframes and segments only: keyframe 0 is a still).
 
-``inputs``         parameter names, keys ``prompt``, ``first_frame``, ``last_frame``, ``image``,
-                   ``duration``, ``seed``, ``aspect_ratio``, ``negative_prompt`` (merged over a
-                   built-in model's own names)
-``params``         extra input values sent as they are (e.g. ``{mode: pro, resolution: 768p}``)
-``durations``      clip lengths a custom model accepts (validated like a built-in's)
-``timeout``        seconds to wait for a prediction before cancelling it (default 900 images,
-                   1800 video)
-``poll_interval``  seconds between status polls (default 1 images, 3 video)
-``wait``           hold the create request open up to N s (``Prefer: wait``); default 60 for
-                   images, off for video
-``file_encoding``  ``url`` (upload frames with the Files API, default) or ``base64`` (data URIs)
-``base_url``       API base URL; default: the SDK's own (``REPLICATE_BASE_URL`` or
-                   https://api.replicate.com)
-``keyframe_prompt`` template for next-keyframe prompts, default
-                   ``"The same scene, {seconds:g} seconds later: {prompt}"``
+Options (``providers.ROLE.options``; identity options are part of node keys, call-only ones never
+re-render anything):
+
+=================== ======== ===================================================================
+option              kind     meaning
+=================== ======== ===================================================================
+``inputs``          identity parameter names, keys ``prompt``, ``first_frame``, ``last_frame``,
+                             ``image``, ``duration``, ``seed``, ``aspect_ratio``,
+                             ``negative_prompt`` (merged over a built-in model's own names)
+``params``          identity extra input values sent as they are (e.g. ``{resolution: 768p}``)
+``durations``       identity clip lengths a custom model accepts (validated like a built-in's)
+``keyframe_prompt`` identity template for next-keyframe prompts, default
+                             ``"The same scene, {seconds:g} seconds later: {prompt}"``
+``timeout``         call     seconds to wait for a prediction before cancelling it (default 900
+                             images, 1800 video)
+``poll_interval``   call     seconds between status polls (default 1 images, 3 video)
+``read_timeout``    call     HTTP read timeout of one request, seconds (default 120), creates
+                             and uploads included (the SDK sends those without any timeout;
+                             with ``wait`` it gives the create ``wait`` + 0.5 s instead)
+``wait``            call     hold the create request open up to N s (``Prefer: wait=N``; the
+                             API's default hold is 60 s); default 60 for images, 0 (off) for
+                             video. The answer may then be the finished prediction: no poll
+``file_encoding``   call     how frames travel: ``url`` (uploaded with the Files API,
+                             ``POST /v1/files``; default) or ``base64`` (data URIs); the model
+                             receives the same image either way
+``base_url``        call     API base URL; default: the SDK's own (``REPLICATE_BASE_URL`` or
+                             https://api.replicate.com)
+=================== ======== ===================================================================
+
+Predictions are hosted jobs (:func:`storyrender.providers.hosted.run_hosted`): the prediction id
+is the job id, recorded before waiting, so a retry, a Ctrl-C or a killed build resumes it
+(``GET /v1/predictions/{id}``, ``predictions.get``); a timeout cancels it
+(``POST /v1/predictions/{id}/cancel``, ``predictions.cancel``).
+
+When a submission is repeated (Replicate has no idempotency key for predictions):
+
+- ``TransientError`` (the runner retries): the request never reached Replicate (httpx
+  ``ConnectError``/``ConnectTimeout``/``PoolTimeout``), HTTP 429 (Replicate's rate limits,
+  https://replicate.com/docs/topics/predictions/rate-limits: "Request was throttled", with the
+  wait it names as ``retry_after``), HTTP 408, and any failure while uploading the frames
+  (``POST /v1/files`` creates no prediction).
+- ``SubmitUncertain`` (not retried; the message points to https://replicate.com/predictions): a
+  read timeout or dropped connection after the create request was sent, HTTP 5xx (not
+  documented as "not created"), or a 2xx answer without a readable prediction.
+- ``ProviderError`` (not retried): other 4xx answers (invalid input 422, token 401/403, unknown
+  model 404, ``RefusedError`` when the reason is a content policy), which create nothing.
+
+SDK retries: the client's ``RetryTransport`` (``replicate/client.py``) never repeats POSTs
+(``RETRYABLE_METHODS`` excludes POST: creates, uploads and cancels go out once); it repeats GETs
+on 429/503/504 up to 10 times, which this plugin turns off (``max_attempts = 1``): the runner is
+the only retry layer. Downloads of the output are one try without credentials (Replicate's
+output URLs are public); a failure is a ``TransientError`` and the retry re-polls the recorded
+prediction and downloads again, with no new submission. An output that has expired (HTTP 404/410;
+Replicate deletes the files of API predictions after an hour) clears the record, so the retry
+submits again.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import re
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from storyrender.errors import ProviderError, RefusedError, TransientError
 from storyrender.providers.base import (
+    CALL_OPTIONS,
     ImageRequest,
     Job,
     KeyframeRequest,
     Limits,
     ModelInfo,
+    Option,
     Price,
     Provider,
     Result,
     RunContext,
     VideoRequest,
 )
+from storyrender.providers.hosted import JobGone, JobStatus, SubmitUncertain, run_hosted
 from storyrender.providers.kit import (
     NEXT_KEYFRAME_PROMPT,
     InputMap,
     check_video,
+    compose_prompt,
     input_key_problems,
     save_png_fitted,
     save_video,
@@ -69,7 +116,6 @@ PRICES_AS_OF = "2026-11-24"
 
 _VIDEO_JOBS = frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
 _ALL_JOBS = frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO})
-_TERMINAL = ("succeeded", "failed", "canceled")
 _FLUX_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 _LUMA_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "9:21", "21:9")
 _REFUSAL = re.compile(
@@ -186,6 +232,34 @@ class ReplicateProvider(Provider):
     models = tuple(BUILTIN[n].info for n in _ORDER) + tuple(
         b.info for n, b in BUILTIN.items() if n not in _ORDER
     )
+    #: what predictions are made of (see the module docstring); ``fps`` is the model's own
+    reads = frozenset({"camera", "negative_prompt", "seed"})
+    options_schema = CALL_OPTIONS + (
+        Option("inputs", dict, None, "which model parameter takes what (prompt, first_frame, last_frame, image, "
+               "duration, seed, aspect_ratio, negative_prompt)"),
+        Option("params", dict, None, "extra input values sent to the model as they are"),
+        Option("durations", list, None, "clip lengths (seconds) a custom model accepts"),
+        Option("keyframe_prompt", str, NEXT_KEYFRAME_PROMPT, "template of next-keyframe prompts ({seconds}, {prompt})"),
+        Option("read_timeout", float, 120.0, "HTTP read timeout of one request, seconds", identity=False),
+        Option("wait", int, None, "hold the create request open up to N s (Prefer: wait); default 60 images, "
+               "0 (off) video", identity=False),
+        Option("file_encoding", str, "url", "how frames travel: url (Files API) or base64 (data URIs)",
+               identity=False, choices=("url", "base64")),
+        Option("base_url", str, None, "API base URL (default: the SDK's, REPLICATE_BASE_URL)", identity=False),
+    )
+
+    def load(self) -> None:
+        import httpx  # noqa: F401
+        import replicate  # noqa: F401
+        import replicate.client  # noqa: F401
+        import replicate.exceptions  # noqa: F401
+        import replicate.file  # noqa: F401
+        import replicate.model  # noqa: F401
+        import replicate.prediction  # noqa: F401
+
+    def reads_for(self, job: Job) -> frozenset[str]:
+        # keyframe 0 is a still: a camera move shapes the next keyframes and the segments
+        return self.reads - {"camera"} if job is Job.TEXT_TO_IMAGE else frozenset(self.reads)
 
     # -- description ------------------------------------------------------------------------
     def resolve_model(self, model: str) -> ModelInfo:
@@ -268,9 +342,8 @@ class ReplicateProvider(Provider):
         key = self.api_key()
         opts = request.options or {}
         m = self._inputs(request.model, opts)
-        inp = m.fill({}, request.prompt, request, opts.get("params"))
-        return self._run(Job.TEXT_TO_IMAGE, request.model, inp, (), key, opts, ctx,
-                         request.width, request.height, None)
+        inp = m.fill({}, self._prompt(request, m), request, opts.get("params"))
+        return self._run(Job.TEXT_TO_IMAGE, request, inp, (), key, ctx, None)
 
     def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
         key = self.api_key()
@@ -279,11 +352,10 @@ class ReplicateProvider(Provider):
         if not m.image:
             raise ProviderError(f"replicate/{request.model} has no input mapped for the previous keyframe "
                                 "(options.inputs.image)")
-        template = str(opts.get("keyframe_prompt", NEXT_KEYFRAME_PROMPT))
+        template = str(opts.get("keyframe_prompt") or NEXT_KEYFRAME_PROMPT)
         prompt = template.format(seconds=request.seconds, prompt=request.prompt)
-        inp = m.fill({}, prompt, request, opts.get("params"))
-        return self._run(Job.NEXT_KEYFRAME, request.model, inp, ((m.image, request.previous),), key, opts,
-                         ctx, request.width, request.height, None)
+        inp = m.fill({}, self._prompt(request, m, prompt), request, opts.get("params"))
+        return self._run(Job.NEXT_KEYFRAME, request, inp, ((m.image, request.previous),), key, ctx, None)
 
     def video(self, request: VideoRequest, ctx: RunContext) -> Result:
         key = self.api_key()
@@ -302,178 +374,258 @@ class ReplicateProvider(Provider):
         base, _ = _split(request.model)
         if base == "kwaivgi/kling-v2.1" and request.last is not None:
             inp["mode"] = "pro"  # Kling takes end_image only in mode pro
-        m.fill(inp, request.prompt, request, opts.get("params"))
+        m.fill(inp, self._prompt(request, m), request, opts.get("params"))
         if m.duration:
             inp[m.duration] = m.duration_value(request.seconds)
         job = Job.FIRST_LAST_VIDEO if request.last is not None else Job.FIRST_FRAME_VIDEO
-        return self._run(job, request.model, inp, tuple(files), key, opts, ctx,
-                         request.width, request.height, request.seconds)
+        return self._run(job, request, inp, tuple(files), key, ctx, request.seconds)
+
+    @staticmethod
+    def _prompt(request: Any, m: InputMap, prompt: str | None = None) -> str:
+        # A model without a negative-prompt parameter gets "Avoid: ..." in its prompt instead.
+        return compose_prompt(request, negative_inline=not m.negative_prompt, prompt=prompt)
 
     # -- the prediction ---------------------------------------------------------------------
-    def _client(self, key: str, opts: Mapping[str, Any]):
+    def _client(self, key: str, call: Mapping[str, Any]):
         import httpx
         import replicate
+        from replicate.client import RetryTransport
+
+        timeout = httpx.Timeout(60.0, read=float(call.get("read_timeout") or 120.0), connect=10.0)
+
+        def bounded(request) -> None:
+            # The SDK sends creates without ``wait`` and file uploads with ``timeout=None``
+            # (prediction.py _create_prediction_timeout, file.py Files.create), which httpx reads
+            # as "no timeout at all": a hung create would then never end. Give those ours.
+            current = request.extensions.get("timeout") or {}
+            if all(v is None for v in current.values()):
+                request.extensions["timeout"] = timeout.as_dict()
 
         # base_url None lets the SDK read REPLICATE_BASE_URL itself.
-        return replicate.Client(
-            api_token=key,
-            base_url=opts.get("base_url") or None,
-            timeout=httpx.Timeout(30.0, read=float(opts.get("read_timeout", 120.0)), connect=10.0),
-        )
+        client = replicate.Client(api_token=key, base_url=call.get("base_url") or None, timeout=timeout,
+                                  event_hooks={"request": [bounded]})
+        # The SDK wraps its transport in RetryTransport, which repeats GETs (polls) on 429/503/504
+        # up to 10 times, sleeping whatever Retry-After says (client.py). POSTs (creating a
+        # prediction, uploading a file, cancelling) are never repeated there. The runner is the
+        # one retry layer, so the GET retries are turned off as well.
+        transport = getattr(client._client, "_transport", None)
+        if isinstance(transport, RetryTransport):
+            transport.max_attempts = 1
+        return client
 
-    def _run(self, job: Job, model: str, inp: dict[str, Any], files: tuple[tuple[str, Path], ...], key: str,
-             opts: Mapping[str, Any], ctx: RunContext, width: int, height: int, seconds: float | None) -> Result:
+    def _run(self, job: Job, request: Any, inp: dict[str, Any], files: tuple[tuple[str, Path], ...], key: str,
+             ctx: RunContext, seconds: float | None) -> Result:
         video = job in _VIDEO_JOBS
-        timeout = float(opts.get("timeout", 1800.0 if video else 900.0))
-        interval = float(opts.get("poll_interval", 3.0 if video else 1.0))
-        wait = opts.get("wait", False if video else 60)
-        encoding = opts.get("file_encoding", "url")
+        call = ctx.call
+        timeout = float(call.get("timeout") or (1800.0 if video else 900.0))
+        interval = float(call.get("poll_interval") or (3.0 if video else 1.0))
+        wait = call.get("wait")
+        wait = (0 if video else 60) if wait is None else int(wait)
+        encoding = call.get("file_encoding") or "url"
         if encoding not in ("url", "base64"):
             raise ProviderError(f"options.file_encoding must be url or base64, not {encoding!r}")
-        base, version = _split(model)
-        client = self._client(key, opts)
-        deadline = time.monotonic() + timeout
-        params: dict[str, Any] = {"file_encoding_strategy": encoding}
-        if wait:
-            params["wait"] = int(wait) if not isinstance(wait, bool) else True
+        hosted = _Prediction(self, self._client(key, call), request, inp, files, ctx,
+                             video=video, wait=wait, encoding=encoding, seconds=seconds)
+        return run_hosted(hosted, ctx, provider=self.name, timeout=timeout, interval=interval)
 
+
+#: where a user finds a prediction the plugin could not confirm
+_DASHBOARD = "https://replicate.com/predictions"
+
+
+def _http_error(prefix: str, exc: Any, job_id: str | None) -> ProviderError:
+    """The storyrender error for an HTTP error answer (``ReplicateError``)."""
+    reason = exc.detail or exc.title or "no reason given"
+    status = exc.status or 0
+    text = f"{prefix}: HTTP {status}: {reason}"
+    if status == 429:
+        return TransientError(text, job_id=job_id, retry_after=_retry_after(reason))
+    if status >= 500 or status == 408:
+        return TransientError(text, job_id=job_id)
+    if status in (401, 403):
+        return ProviderError(f"{prefix}: the API token was refused (HTTP {status}): {reason}; "
+                             "check REPLICATE_API_TOKEN", job_id=job_id)
+    if status == 404:
+        return ProviderError(f"{prefix}: not found (HTTP 404): {reason}; check the model name", job_id=job_id)
+    cls = RefusedError if _REFUSAL.search(reason) else ProviderError
+    return cls(text, job_id=job_id)
+
+
+class _Prediction:
+    """One Replicate prediction as a :class:`~storyrender.providers.hosted.HostedJob`.
+
+    The prediction id is the job id: ``submit`` creates the prediction (uploading the frames
+    first when ``file_encoding`` is ``url``), ``poll`` is ``GET /v1/predictions/{id}``
+    (``predictions.get``), ``cancel`` is ``predictions.cancel``. With ``wait`` the create call
+    may answer with a finished prediction: the first poll then uses that answer.
+    """
+
+    def __init__(self, provider: ReplicateProvider, client: Any, request: Any, inp: dict[str, Any],
+                 files: tuple[tuple[str, Path], ...], ctx: RunContext, *, video: bool, wait: int, encoding: str,
+                 seconds: float | None) -> None:
+        self.provider, self.client, self.request, self.inp, self.files = provider, client, request, inp, files
+        self.ctx, self.video, self.wait, self.encoding, self.seconds = ctx, video, wait, encoding, seconds
+        self.model = request.model
+        self.who = f"replicate/{request.model}"
+        self._created: Any = None  # the create call's answer, used by the first poll
+
+    # -- HostedJob ----------------------------------------------------------------------------
+    def submit(self) -> str:
+        import httpx
+        from replicate.exceptions import ReplicateError
+
+        base, version = _split(self.model)
+        params: dict[str, Any] = {"file_encoding_strategy": self.encoding}
+        if self.wait:
+            params["wait"] = int(self.wait)
+        inp = dict(self.inp)
         with contextlib.ExitStack() as stack:
-            for param, path in files:
-                inp[param] = stack.enter_context(open(path, "rb"))
-            ctx.log(f"replicate/{model}: starting a prediction")
-            if version:
-                prediction = self._call(lambda: client.predictions.create(version=version, input=inp, **params),
-                                        model)
-            else:
-                prediction = self._call(lambda: client.models.predictions.create(model=base, input=inp, **params),
-                                        model)
-        job_id = getattr(prediction, "id", None)
-        ctx.log(f"replicate/{model}: prediction {job_id} is {prediction.status}")
-        self._wait(client, prediction, model, ctx, deadline, timeout, interval,
-                   int(opts.get("poll_retries", 5)))
+            if self.encoding == "url":
+                # Uploads (POST /v1/files) create no prediction: any failure leaves nothing to pay for.
+                try:
+                    for param, path in self.files:
+                        inp[param] = self.client.files.create(path).urls["get"]
+                except ReplicateError as exc:
+                    raise _http_error(f"{self.who}: uploading a frame", exc, None) from None
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    raise TransientError(f"{self.who}: uploading a frame: {type(exc).__name__}: {exc}") from None
+                except (ValueError, TypeError, KeyError) as exc:
+                    raise ProviderError(f"{self.who}: uploading a frame: unexpected response from the API "
+                                        f"({type(exc).__name__}: {_short(str(exc))})") from None
+            else:  # the SDK encodes open files as data URIs
+                for param, path in self.files:
+                    inp[param] = stack.enter_context(open(path, "rb"))
+            try:
+                if version:
+                    prediction = self.client.predictions.create(version=version, input=inp, **params)
+                else:
+                    prediction = self.client.models.predictions.create(model=base, input=inp, **params)
+            except ReplicateError as exc:
+                status = exc.status or 0
+                error = _http_error(self.who, exc, None)
+                if status >= 500:  # not documented as "not created": it may have been
+                    raise self._uncertain(f"HTTP {status}: {exc.detail or exc.title or 'no reason given'}") \
+                        from None
+                raise error from None
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # the request never reached Replicate
+                raise TransientError(f"{self.who}: {type(exc).__name__}: {exc}") from None
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise self._uncertain(f"{type(exc).__name__} after the request was sent") from None
+            except (ValueError, TypeError, KeyError) as exc:
+                raise self._uncertain(f"unexpected response from the API ({type(exc).__name__}: "
+                                      f"{_short(str(exc))})") from None
+        pid = getattr(prediction, "id", None)
+        if not pid:
+            raise self._uncertain("unexpected response from the API (no prediction id)")
+        self._created = prediction
+        return str(pid)
 
-        if prediction.status == "failed":
+    def poll(self, job_id: str) -> JobStatus:
+        prediction, self._created = self._created, None
+        if prediction is None or prediction.id != job_id:
+            prediction = self._get(job_id)
+        status = prediction.status
+        facts = {"model_version": prediction.version} if getattr(prediction, "version", None) else {}
+        if status in ("starting", "processing"):
+            return JobStatus("pending", detail=status, facts=facts)
+        if status == "succeeded":
+            return JobStatus("succeeded", output=prediction, facts=facts)
+        if status == "failed":
             reason = str(prediction.error or "the model failed without a reason")
-            cls = RefusedError if _REFUSAL.search(reason) else ProviderError
-            raise cls(f"replicate/{model} failed: {reason}", job_id=job_id)
-        if prediction.status == "canceled":
-            raise ProviderError(f"replicate/{model}: the prediction was canceled", job_id=job_id)
+            return JobStatus("failed", error=reason, refused=bool(_REFUSAL.search(reason)), facts=facts)
+        if status == "canceled":
+            return JobStatus("canceled", error="the prediction was canceled", facts=facts)
+        raise ProviderError(f"{self.who}: prediction {job_id} has an unknown status {status!r}", job_id=job_id)
 
+    def fetch(self, job_id: str, status: JobStatus) -> Result:
+        prediction = status.output
         url = _first_url(prediction.output)
         if url is None:
-            raise ProviderError(f"replicate/{model} succeeded but returned no file (output: "
+            self._forget()
+            raise ProviderError(f"{self.who} succeeded but returned no file (output: "
                                 f"{_short(prediction.output)})", job_id=job_id)
-        data = self._download(client, url, model, job_id)
-        info: dict[str, Any] = {"job_id": job_id, "model": model}
+        data = self._download(url, job_id)
+        ctx, request = self.ctx, self.request
+        info: dict[str, Any] = {"job_id": job_id, "model": self.model}
         if getattr(prediction, "version", None):
             info["model_version"] = prediction.version
         if prediction.metrics:
             info["metrics"] = dict(prediction.metrics)
-        if video:
+        if self.video:
             try:
                 kind = check_video(data)
             except ValueError as exc:
-                raise ProviderError(f"replicate/{model}: {exc}", job_id=job_id) from None
+                raise ProviderError(f"{self.who}: {exc}", job_id=job_id) from None
             if kind == "mp4":
-                save_video(data, ctx.output_path, who=f"replicate/{model}", job_id=job_id)
+                save_video(data, ctx.output_path, who=self.who, job_id=job_id)
             else:
                 _transcode(data, kind, ctx.output_path)
             info["container"] = kind
         else:
-            info.update(save_png_fitted(data, ctx.output_path, width, height, who=f"replicate/{model}",
+            info.update(save_png_fitted(data, ctx.output_path, request.width, request.height, who=self.who,
                                         job_id=job_id))
-        price = self.resolve_model(model).price
-        info["list_price_usd"] = round(price.estimate(seconds if video else None), 6)
+        price = self.provider.resolve_model(self.model).price
+        info["list_price_usd"] = round(price.estimate(self.seconds if self.video else None), 6)
         info["price_as_of"] = price.as_of
         # Replicate reports no cost per prediction: cost_usd stays None and the list price is in info.
         return Result(ctx.output_path, cost_usd=None, info=info)
 
-    def _wait(self, client, prediction, model: str, ctx: RunContext, deadline: float, timeout: float,
-              interval: float, retries: int) -> None:
-        failures = 0
-        status = prediction.status
-        while prediction.status not in _TERMINAL:
-            if ctx.cancelled():
-                self._cancel(client, prediction.id)
-                raise ProviderError(f"replicate/{model}: stopped by the build; the prediction was cancelled",
-                                    job_id=prediction.id)
-            now = time.monotonic()
-            if now >= deadline:
-                self._cancel(client, prediction.id)
-                raise ProviderError(
-                    f"replicate/{model} did not finish within {timeout:g} s (last status {prediction.status}); "
-                    "the prediction was cancelled: raise options.timeout for slow models",
-                    job_id=prediction.id,
-                )
-            time.sleep(max(0.0, min(interval, deadline - now)))
-            try:
-                self._call(prediction.reload, model, job_id=prediction.id)
-                failures = 0
-            except TransientError as exc:
-                failures += 1
-                if failures > retries:
-                    raise
-                ctx.log(f"replicate/{model}: polling {prediction.id} failed ({exc.message}); trying again")
-                continue
-            if prediction.status != status:
-                status = prediction.status
-                ctx.log(f"replicate/{model}: prediction {prediction.id} is {status}")
+    def cancel(self, job_id: str) -> None:
+        self.client.predictions.cancel(job_id)
 
-    @staticmethod
-    def _cancel(client, prediction_id: str) -> None:
-        try:
-            client.predictions.cancel(prediction_id)
-        except Exception:  # best effort: the error that follows says what happened
-            pass
-
-    def _download(self, client, url: str, model: str, job_id: str | None) -> bytes:
-        from replicate.helpers import FileOutput
-
-        last: ProviderError | None = None
-        for attempt in range(3):
-            try:
-                return self._call(FileOutput(url, client).read, model, job_id=job_id, what="downloading the output")
-            except TransientError as exc:
-                last = exc
-                time.sleep(0.2 * (attempt + 1))
-        assert last is not None
-        raise TransientError(f"{last.message} (the prediction succeeded; its output may still be fetched "
-                             "from the Replicate dashboard)", job_id=job_id)
-
-    @staticmethod
-    def _call(fn, model: str, *, job_id: str | None = None, what: str = ""):
-        """Call into the SDK, turning its exceptions into storyrender's."""
+    # -- helpers ------------------------------------------------------------------------------
+    def _get(self, job_id: str) -> Any:
         import httpx
         from replicate.exceptions import ReplicateError
 
-        prefix = f"replicate/{model}" + (f": {what}" if what else "")
+        prefix = f"{self.who}: polling prediction {job_id}"
         try:
-            return fn()
+            return self.client.predictions.get(job_id)
         except ReplicateError as exc:
-            reason = exc.detail or exc.title or "no reason given"
-            status = exc.status or 0
-            text = f"{prefix}: HTTP {status}: {reason}"
-            if status == 429:
-                raise TransientError(text, job_id=job_id, retry_after=_retry_after(reason)) from None
-            if status >= 500 or status == 408:
-                raise TransientError(text, job_id=job_id) from None
-            if status in (401, 403):
-                raise ProviderError(f"{prefix}: the API token was refused (HTTP {status}): {reason}; "
-                                    "check REPLICATE_API_TOKEN", job_id=job_id) from None
-            if status == 404:
-                raise ProviderError(f"{prefix}: not found (HTTP 404): {reason}; check the model name",
-                                    job_id=job_id) from None
-            cls = RefusedError if _REFUSAL.search(reason) else ProviderError
-            raise cls(text, job_id=job_id) from None
-        except httpx.HTTPStatusError as exc:  # downloads raise these
-            status = exc.response.status_code
-            cls = TransientError if status >= 500 or status in (408, 429) else ProviderError
-            raise cls(f"{prefix}: HTTP {status}", job_id=job_id) from None
+            if exc.status == 404:
+                raise JobGone(f"{self.who}: Replicate no longer knows prediction {job_id}", job_id=job_id) \
+                    from None
+            raise _http_error(prefix, exc, job_id) from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise TransientError(f"{prefix}: {type(exc).__name__}: {exc}", job_id=job_id) from None
         except (ValueError, TypeError, KeyError) as exc:
             raise ProviderError(f"{prefix}: unexpected response from the API ({type(exc).__name__}: "
                                 f"{_short(str(exc))})", job_id=job_id) from None
+
+    def _uncertain(self, why: str) -> SubmitUncertain:
+        return SubmitUncertain(
+            f"{self.who}: the prediction may have been created ({why}), so it is not submitted again: "
+            f"look for it at {_DASHBOARD} (or GET /v1/predictions) before building again; the next build "
+            "submits a new prediction")
+
+    def _forget(self) -> None:
+        if self.ctx.journal is not None:
+            self.ctx.journal.clear()
+
+    def _download(self, url: str, job_id: str) -> bytes:
+        """The output file, in one try, without credentials (Replicate's output URLs are public)."""
+        import httpx
+
+        if url.startswith("data:"):
+            return base64.b64decode(url.split(",", 1)[1])
+        prefix = f"{self.who}: downloading the output of prediction {job_id}"
+        try:
+            with httpx.Client(timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=True) as http:
+                response = http.get(url)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise TransientError(f"{prefix}: {type(exc).__name__}", job_id=job_id) from None
+        status = response.status_code
+        if status in (404, 410):
+            # Replicate deletes the files of API predictions after an hour: make it again.
+            self._forget()
+            raise TransientError(f"{prefix}: HTTP {status} (the output has expired at Replicate); "
+                                 "it will be submitted again", job_id=job_id)
+        if status >= 500 or status in (408, 429):
+            raise TransientError(f"{prefix}: HTTP {status}", job_id=job_id)
+        if status >= 400:
+            raise ProviderError(f"{prefix}: HTTP {status}", job_id=job_id)
+        return response.content
 
 
 def _first_url(output: Any) -> str | None:
