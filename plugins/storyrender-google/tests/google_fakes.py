@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any, Callable
 
 from werkzeug import Request, Response
 
-from storyrender.providers.base import ImageRequest, KeyframeRequest, VideoRequest
+from storyrender.providers.base import ImageRequest, JobJournal, KeyframeRequest, RunContext, VideoRequest
 from storyrender.testing import png_bytes
 
 TEST_KEY = "AIzaTest0123456789abcdefghijklmnop"
@@ -128,32 +130,66 @@ class FakeGoogle:
         return handle
 
 
-def image_request(model: str = "gemini-2.5-flash-image", *, base_url: str | None, width: int = 320,
-                  height: int = 180, references: tuple[Path, ...] = (), **options) -> ImageRequest:
+class Sent:
+    """A request and the call-only options that travel beside it (``RunContext.call``)."""
+
+    def __init__(self, request: Any, call: dict) -> None:
+        self.request, self.call = request, call
+
+
+def _split(options: dict, base_url: str | None) -> tuple[dict, dict]:
+    """(identity options, call-only options), as core splits a board's options by the schema."""
+    from storyrender_google import GoogleProvider
+
+    provider = GoogleProvider()
+    identity = {k: v for k, v in options.items() if provider.is_identity_option(k)}
+    call = {k: v for k, v in options.items() if not provider.is_identity_option(k)}
     if base_url:
-        options["base_url"] = base_url
-    return ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=42,
-                        width=width, height=height, options=options, references=references)
+        call["base_url"] = base_url
+    return identity, call
+
+
+def run(method: Callable, sent: Sent, ctx: RunContext) -> Any:
+    """Call a provider method with *sent*'s request and a copy of *ctx* carrying its call options."""
+    call_ctx = RunContext(ctx.output_path, log=ctx._log, cancelled=ctx._cancelled, work_dir=ctx.work_dir,
+                          call={**ctx.call, **sent.call}, journal=ctx.journal, charge=ctx._charge)
+    return method(sent.request, call_ctx)
+
+
+def memory_journal(store: dict | None = None) -> JobJournal:
+    """A job journal kept in a dict (``store["job"]``), as the store keeps one per node key."""
+    store = {} if store is None else store
+    return JobJournal(lambda: store.get("job"), lambda job: store.__setitem__("job", job),
+                      lambda: store.pop("job", None))
+
+
+def image_request(model: str = "gemini-2.5-flash-image", *, base_url: str | None, width: int = 320,
+                  height: int = 180, references: tuple[Path, ...] = (), camera: str = "",
+                  negative_prompt: str = "", seed: int = 42, take: int = 1, **options) -> Sent:
+    identity, call = _split(options, base_url)
+    return Sent(ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=seed,
+                             width=width, height=height, options=identity, references=references,
+                             camera=camera, negative_prompt=negative_prompt, take=take), call)
 
 
 def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *, base_url: str | None,
                      references: tuple[Path, ...] = (), width: int = 320, height: int = 180,
-                     **options) -> KeyframeRequest:
-    if base_url:
-        options["base_url"] = base_url
-    return KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=7,
-                           width=width, height=height, options=options, references=references,
-                           previous=previous, seconds=6, hints={"camera": "push-in"})
+                     camera: str = "push-in", negative_prompt: str = "", **options) -> Sent:
+    identity, call = _split(options, base_url)
+    return Sent(KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=7,
+                                width=width, height=height, options=identity, references=references,
+                                previous=previous, seconds=6, camera=camera, negative_prompt=negative_prompt),
+                call)
 
 
 def video_request(first: Path, last: Path | None, model: str = "veo-3.1-generate-preview", *,
                   base_url: str | None, seconds: float = 6, width: int = 320, height: int = 180,
-                  **options) -> VideoRequest:
-    if base_url:
-        options["base_url"] = base_url
+                  camera: str = "", negative_prompt: str = "", seed: int = 3, **options) -> Sent:
     options.setdefault("poll_interval", 0.01)
-    return VideoRequest(model=model, prompt="The cat climbs the tree", seed=3, width=width, height=height,
-                        options=options, first=first, last=last, seconds=seconds, fps=24)
+    identity, call = _split(options, base_url)
+    return Sent(VideoRequest(model=model, prompt="The cat climbs the tree", seed=seed, width=width, height=height,
+                             options=identity, first=first, last=last, seconds=seconds, fps=24, camera=camera,
+                             negative_prompt=negative_prompt), call)
 
 
 def inline(part: dict) -> tuple[str, bytes]:
@@ -168,3 +204,89 @@ def frame(image: dict) -> tuple[str, bytes]:
     """(mime type, bytes) of a Veo ``{bytesBase64Encoded, mimeType}`` image."""
     data = image["bytesBase64Encoded"].replace("+", "-").replace("/", "_")
     return image.get("mimeType") or image.get("mime_type"), base64.urlsafe_b64decode(data)
+
+
+class GoogleAPI:
+    """A stateful fake of both APIs for whole builds (nodes run at once, so it is thread-safe).
+
+    Images: every ``generateContent`` draws a PNG (a new colour per call). Veo: every
+    ``predictLongRunning`` starts operation ``opN``; it is done on its ``finish_after``-th poll,
+    unless :attr:`hold` is set (then it stays pending until :meth:`release`). Knobs for faults:
+
+    - ``fail_done``: the next N answers that would deliver a finished clip fail instead, with HTTP
+      500 (``fail_mode="500"``) or by dropping the connection (``fail_mode="drop"``);
+    - ``predict_delay``: seconds to sleep before answering a submission (after recording it);
+    - ``forget()``: the vendor no longer knows any operation (404 on poll).
+
+    ``images``, ``predicts`` and ``polls`` hold what was received (request JSON bodies, in order).
+    """
+
+    def __init__(self, server, clip: bytes, *, finish_after: int = 2, image_size=(1344, 768)) -> None:
+        self.lock = threading.Lock()
+        self.clip = clip
+        self.finish_after = finish_after
+        self.image_size = image_size
+        self.images: list[Seen] = []
+        self.predicts: list[Seen] = []
+        self.polls: list[Seen] = []
+        self.ops: dict[str, int] = {}
+        self.hold = threading.Event()
+        self.fail_done = 0
+        self.fail_mode = "500"
+        self.predict_delay = 0.0
+        self.forgotten = False
+        for verb, handler in (("generateContent", self.generate), ("predictLongRunning", self.predict),
+                              ("fetchPredictOperation", self.fetch)):
+            server.expect_request(re.compile(rf"^/.*:{verb}$"), method="POST").respond_with_handler(handler)
+
+    @staticmethod
+    def _seen(kind: str, request: Request) -> Seen:
+        return Seen(kind, request.path, {k.lower(): v for k, v in request.headers.items()},
+                    request.get_json(silent=True))
+
+    def release(self) -> None:
+        self.hold.clear()
+
+    def forget(self) -> None:
+        self.forgotten = True
+
+    def generate(self, request: Request) -> Response:
+        with self.lock:
+            self.images.append(self._seen("generate", request))
+            n = len(self.images)
+        colour = (40 * n % 256, 90, 255 - 40 * n % 256)
+        return Response(json.dumps(image_answer(*self.image_size, colour)), content_type="application/json")
+
+    def predict(self, request: Request) -> Response:
+        with self.lock:
+            self.predicts.append(self._seen("predict", request))
+            model = request.path.rsplit("/models/", 1)[1].split(":")[0]
+            name = OPERATION.format(model=model, n=len(self.predicts))
+            self.ops[name] = 0
+        if self.predict_delay:
+            time.sleep(self.predict_delay)
+        return Response(json.dumps({"name": name}), content_type="application/json")
+
+    def fetch(self, request: Request) -> Response:
+        name = (request.get_json(silent=True) or {}).get("operationName", "")
+        with self.lock:
+            self.polls.append(self._seen("fetch", request))
+            if self.forgotten or name not in self.ops:
+                return Response(json.dumps(google_error(404, "NOT_FOUND", f"Operation {name} not found.")),
+                                status=404, content_type="application/json")
+            if self.hold.is_set():
+                return Response(json.dumps(operation(name, done=False)), content_type="application/json")
+            self.ops[name] += 1
+            done = self.ops[name] >= self.finish_after
+            fail = done and self.fail_done > 0
+            if fail:
+                self.fail_done -= 1
+        if fail and self.fail_mode == "drop":
+            sock = request.environ.get("werkzeug.socket")
+            sock.shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=500)
+        if fail:
+            return Response(json.dumps(google_error(500, "INTERNAL", "Internal error encountered.")), status=500,
+                            content_type="application/json")
+        body = operation(name, done=done, video=self.clip if done else None)
+        return Response(json.dumps(body), content_type="application/json")

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 
 import pytest
-from werkzeug import Request, Response
-
-from google_fakes import TEST_KEY, b64, frame, inline
+from google_fakes import TEST_KEY, GoogleAPI, frame, inline
 from storyrender.media.probe import probe
-from storyrender.testing import png_bytes, tiny_mp4
+from storyrender.testing import tiny_mp4
 from storyrender_google import PRICES
 
 IMAGE_MODEL = "gemini-2.5-flash-image"
@@ -45,51 +41,6 @@ beats:
 """
 
 
-class StatefulFake:
-    """Many operations at once (segments render concurrently): each is done on its third poll."""
-
-    def __init__(self, server, clip: bytes) -> None:
-        self.lock = threading.Lock()
-        self.clip = clip
-        self.images: list[dict] = []
-        self.predicts: list[dict] = []
-        self.polls: dict[str, int] = {}
-        for verb, handler in (("generateContent", self.generate), ("predictLongRunning", self.predict),
-                              ("fetchPredictOperation", self.fetch)):
-            server.expect_request(re.compile(rf"^/.*:{verb}$"), method="POST").respond_with_handler(handler)
-
-    def generate(self, request: Request) -> Response:
-        with self.lock:
-            self.images.append({"path": request.path, "key": request.headers.get("x-goog-api-key"),
-                                "json": request.get_json()})
-            n = len(self.images)
-        colour = (40 * n % 256, 90, 255 - 40 * n % 256)
-        body = {"candidates": [{"content": {"role": "model", "parts": [
-            {"inlineData": {"mimeType": "image/png", "data": b64(png_bytes(1344, 768, colour))}}]},
-            "finishReason": "STOP"}]}
-        return Response(json.dumps(body), content_type="application/json")
-
-    def predict(self, request: Request) -> Response:
-        with self.lock:
-            self.predicts.append({"path": request.path, "key": request.headers.get("x-goog-api-key"),
-                                  "json": request.get_json()})
-            name = (f"projects/p/locations/us-central1/publishers/google/models/{VIDEO_MODEL}"
-                    f"/operations/op{len(self.predicts)}")
-            self.polls[name] = 0
-        return Response(json.dumps({"name": name}), content_type="application/json")
-
-    def fetch(self, request: Request) -> Response:
-        name = request.get_json()["operationName"]
-        with self.lock:
-            self.polls[name] += 1
-            done = self.polls[name] >= 3
-        body: dict = {"name": name}
-        if done:
-            body.update(done=True, response={"videos": [{"bytesBase64Encoded": b64(self.clip),
-                                                          "mimeType": "video/mp4"}]})
-        return Response(json.dumps(body), content_type="application/json")
-
-
 @pytest.fixture(scope="module")
 def four_second_clip(tmp_path_factory) -> bytes:
     return tiny_mp4(tmp_path_factory.mktemp("clip") / "veo.mp4", frames=96, fps=24).read_bytes()
@@ -97,7 +48,7 @@ def four_second_clip(tmp_path_factory) -> bytes:
 
 def test_build_renders_a_two_beat_board_with_gemini_keyframes_and_veo_segments(httpserver, tmp_path,
                                                                                four_second_clip):
-    fake = StatefulFake(httpserver, four_second_clip)
+    fake = GoogleAPI(httpserver, four_second_clip, finish_after=3)
     board = tmp_path / "board.yaml"
     board.write_text(BOARD)
     env = {k: v for k, v in os.environ.items()
@@ -112,34 +63,34 @@ def test_build_renders_a_two_beat_board_with_gemini_keyframes_and_veo_segments(h
 
     # keyframes: 3 generateContent calls (keyframe 0, then one per beat), Gemini API mode
     assert len(fake.images) == 3
-    assert all(c["path"] == f"/v1/models/{IMAGE_MODEL}:generateContent" for c in fake.images)
-    assert all(c["key"] == TEST_KEY for c in fake.images)
-    next_kf = [c for c in fake.images if len(c["json"]["contents"][0]["parts"]) == 2]
+    assert all(c.path == f"/v1/models/{IMAGE_MODEL}:generateContent" for c in fake.images)
+    assert all(c.headers["x-goog-api-key"] == TEST_KEY for c in fake.images)
+    next_kf = [c for c in fake.images if len(c.json["contents"][0]["parts"]) == 2]
     assert len(next_kf) == 2
-    assert all(c["json"]["contents"][0]["parts"][0]["text"].startswith("The same scene 4 seconds later")
+    assert all(c.json["contents"][0]["parts"][0]["text"].startswith("The same scene 4 seconds later")
                for c in next_kf)
-    assert all(c["json"]["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9"} for c in fake.images)
+    assert all(c.json["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9"} for c in fake.images)
 
     # segments: 2 predictLongRunning calls in Vertex AI mode, first AND last frame, 4 s, 16:9
     assert len(fake.predicts) == 2
     by_prompt = {}
     for call in fake.predicts:
-        assert call["path"] == f"/v1beta1/publishers/google/models/{VIDEO_MODEL}:predictLongRunning"
-        assert call["key"] == TEST_KEY
-        (inst,) = call["json"]["instances"]
-        assert call["json"]["parameters"]["durationSeconds"] == 4
-        assert call["json"]["parameters"]["aspectRatio"] == "16:9"
+        assert call.path == f"/v1beta1/publishers/google/models/{VIDEO_MODEL}:predictLongRunning"
+        assert call.headers["x-goog-api-key"] == TEST_KEY
+        (inst,) = call.json["instances"]
+        assert call.json["parameters"]["durationSeconds"] == 4
+        assert call.json["parameters"]["aspectRatio"] == "16:9"
         first, last = frame(inst["image"])[1], frame(inst["lastFrame"])[1]
         assert first != last
         by_prompt["tree" if "ancient tree" in inst["prompt"] else "arrive"] = (first, last)
-    assert "Camera: push-in." in next(c["json"]["instances"][0]["prompt"] for c in fake.predicts
-                                      if "ancient tree" in c["json"]["instances"][0]["prompt"])
+    assert "Camera: push-in." in next(c.json["instances"][0]["prompt"] for c in fake.predicts
+                                      if "ancient tree" in c.json["instances"][0]["prompt"])
     # chained: segment 2 starts on the keyframe segment 1 ends on
     assert by_prompt["arrive"][1] == by_prompt["tree"][0]
     # ... which is the image the Gemini fake drew for keyframe 1, fitted to the board
-    kf1 = next(c for c in next_kf if "forest at dusk" in c["json"]["contents"][0]["parts"][0]["text"])
-    assert inline(kf1["json"]["contents"][0]["parts"][1])[1] == by_prompt["arrive"][0]
-    assert all(n == 3 for n in fake.polls.values())
+    kf1 = next(c for c in next_kf if "forest at dusk" in c.json["contents"][0]["parts"][0]["text"])
+    assert inline(kf1.json["contents"][0]["parts"][1])[1] == by_prompt["arrive"][0]
+    assert all(n == 3 for n in fake.ops.values())
 
     # the video
     out = tmp_path / "out" / "board.mp4"
@@ -159,7 +110,8 @@ def test_build_renders_a_two_beat_board_with_gemini_keyframes_and_veo_segments(h
     assert sorted(n["cost_usd"] for n in nodes) == pytest.approx([image_price] * 3 + [video_price] * 2)
     assert manifest["totals"]["cost_usd"] == pytest.approx(3 * image_price + 2 * video_price)
     segments = [n for n in nodes if n["kind"] == "segment"]
-    assert {n["info"]["operation"] for n in segments} == set(fake.polls)
+    assert {n["info"]["operation"] for n in segments} == set(fake.ops)
+    assert {n["info"]["job_id"] for n in segments} == set(fake.ops)  # the vendor job id, recorded
 
     # a second build is fully cached: no call reaches the fake
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from google_fakes import OPERATION, TEST_KEY, frame, google_error, operation, video_request
+from google_fakes import OPERATION, TEST_KEY, frame, google_error, memory_journal, operation, run, video_request
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
 from storyrender.providers.base import Job, RunContext
+from storyrender.providers.hosted import Stopped, SubmitUncertain
 from storyrender_google import PRICES
 
 MODEL = "veo-3.1-generate-preview"
@@ -38,7 +39,7 @@ def test_first_last_video_sends_both_frames_polls_until_done_and_writes_the_clip
                                                                                  keyframes, tiny_mp4):
     first, last = keyframes
     _queue_success(fake, tiny_mp4, pending=2)  # done: false, false, then true
-    result = provider.video(video_request(first, last, base_url=fake.base_url), vctx)
+    result = run(provider.video, video_request(first, last, base_url=fake.base_url), vctx)
 
     (predict,) = fake.of("predict")
     assert predict.path == f"/v1beta1/publishers/google/models/{MODEL}:predictLongRunning"
@@ -73,7 +74,7 @@ def test_first_frame_video_with_resolution_negative_prompt_and_audio(env, fake, 
     req = video_request(first, None, "veo-3.1-fast-generate-preview", base_url=fake.base_url, seconds=8,
                         width=180, height=320, resolution="1080p", negative_prompt="text, watermark",
                         generate_audio=False)
-    result = provider.video(req, vctx)
+    result = run(provider.video, req, vctx)
     body = fake.of("predict")[0].json
     assert "lastFrame" not in body["instances"][0]
     assert frame(body["instances"][0]["image"]) == ("image/png", first.read_bytes())
@@ -86,7 +87,7 @@ def test_first_frame_video_with_resolution_negative_prompt_and_audio(env, fake, 
 def test_vertex_base_url_env_var_is_honoured(env, fake, provider, vctx, keyframes, tiny_mp4, monkeypatch):
     monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", fake.base_url)
     _queue_success(fake, tiny_mp4, pending=0)
-    provider.video(video_request(*keyframes, base_url=None), vctx)
+    run(provider.video, video_request(*keyframes, base_url=None), vctx)
     assert len(fake.of("predict")) == 1 and vctx.output_path.exists()
 
 
@@ -98,37 +99,60 @@ def test_429_on_submit_is_transient_with_retry_after_then_success(env, fake, pro
               status=429, headers={"Retry-After": "20"})
     req = video_request(*keyframes, base_url=fake.base_url)
     with pytest.raises(TransientError) as info:
-        provider.video(req, vctx)
+        run(provider.video, req, vctx)
     assert info.value.retry_after == 20.0
     assert len(fake.seen) == 1  # no retry inside the SDK, no poll
     _no_leftovers(vctx)
 
     _queue_success(fake, tiny_mp4, pending=1)
-    provider.video(req, vctx)  # the executor's retry
+    run(provider.video, req, vctx)  # the executor's retry
     assert len(fake.of("predict")) == 2 and vctx.output_path.exists()
 
 
-def test_500_on_submit_is_transient_then_success(env, fake, provider, vctx, keyframes, tiny_mp4):
+def test_5xx_on_submit_is_submit_uncertain_and_not_retried(env, fake, provider, vctx, keyframes):
+    """Google does not document that a 5xx means no operation was started: never submitted twice."""
     fake.push("predict", google_error(503, "UNAVAILABLE", "The service is currently unavailable."), status=503)
     req = video_request(*keyframes, base_url=fake.base_url)
-    with pytest.raises(TransientError, match="503 UNAVAILABLE"):
-        provider.video(req, vctx)
-    _queue_success(fake, tiny_mp4, pending=0)
-    provider.video(req, vctx)
-    assert len(fake.of("predict")) == 2 and vctx.output_path.exists()
+    with pytest.raises(SubmitUncertain) as info:
+        run(provider.video, req, vctx)
+    assert "503 UNAVAILABLE" in str(info.value) and "Media Studio" in str(info.value)
+    assert not isinstance(info.value, TransientError)
+    assert len(fake.of("predict")) == 1 and fake.of("fetch") == []
+    _no_leftovers(vctx)
 
 
-def test_a_failed_poll_is_retried_without_resubmitting(env, fake, provider, vctx, keyframes, tiny_mp4):
+def test_a_failed_poll_is_transient_and_the_retry_resumes_the_recorded_operation(env, fake, provider, vctx,
+                                                                                 keyframes, tiny_mp4):
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=False))
     fake.push("fetch", google_error(500, "INTERNAL", "try again"), status=500)
     fake.push("fetch", operation(NAME, done=True, video=tiny_mp4))
-    log: list[str] = []
-    ctx = RunContext(vctx.output_path, log=log.append)
-    result = provider.video(video_request(*keyframes, base_url=fake.base_url), ctx)
+    kept: dict = {}
+    ctx = RunContext(vctx.output_path, journal=memory_journal(kept))
+    req = video_request(*keyframes, base_url=fake.base_url)
+    with pytest.raises(TransientError, match="500 INTERNAL.*polling operation") as info:
+        run(provider.video, req, ctx)
+    assert info.value.job_id == NAME
+    assert kept["job"]["job_id"] == NAME and kept["job"]["provider"] == "google"  # recorded before polling
+    result = run(provider.video, req, ctx)  # the runner's retry
     assert len(fake.of("predict")) == 1  # one clip paid for
-    assert len(fake.of("fetch")) == 3 and result.info["polls"] == 3
-    assert any("polling" in line and "trying again" in line for line in log)
+    assert len(fake.of("fetch")) == 3
+    assert result.info["job_id"] == NAME and result.info["operation"] == NAME
+    assert vctx.output_path.read_bytes() == tiny_mp4
+
+
+def test_a_recorded_operation_google_no_longer_knows_is_submitted_again(env, fake, provider, vctx, keyframes,
+                                                                        tiny_mp4):
+    gone = OPERATION.format(model=MODEL, n=9)
+    fake.push("fetch", google_error(404, "NOT_FOUND", "Operation not found."), status=404)
+    _queue_success(fake, tiny_mp4, pending=0)
+    charged: list[int] = []
+    kept = {"job": {"job_id": gone, "provider": "google"}}
+    ctx = RunContext(vctx.output_path, journal=memory_journal(kept), charge=lambda: charged.append(1))
+    result = run(provider.video, video_request(*keyframes, base_url=fake.base_url), ctx)
+    assert fake.of("fetch")[0].json == {"operationName": gone}
+    assert len(fake.of("predict")) == 1 and charged == [1]
+    assert result.info["job_id"] == NAME
 
 
 # -- refusals and failures ------------------------------------------------------------------------------
@@ -139,7 +163,7 @@ def test_filtered_clip_is_refused_with_the_vendors_reason_and_job_id(env, fake, 
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=True, filtered=[reason]))
     with pytest.raises(RefusedError) as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     assert reason in str(info.value)
     assert info.value.job_id == NAME
     _no_leftovers(vctx)
@@ -147,15 +171,18 @@ def test_filtered_clip_is_refused_with_the_vendors_reason_and_job_id(env, fake, 
 
 @pytest.mark.parametrize("error, kind", [
     ({"code": 3, "message": "Input image violates Responsible AI practices."}, RefusedError),
-    ({"code": 13, "message": "Internal error while generating."}, TransientError),
+    ({"code": 13, "message": "Internal error while generating."}, ProviderError),
     ({"code": 3, "message": "lastFrame has a different aspect ratio than image."}, ProviderError),
 ])
 def test_failed_operation(env, fake, provider, vctx, keyframes, error, kind):
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=True, error=error))
+    kept: dict = {}
     with pytest.raises(kind) as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url),
+            RunContext(vctx.output_path, journal=memory_journal(kept)))
     assert type(info.value) is kind
+    assert kept == {}  # a failed operation is forgotten: the next build submits again
     assert error["message"] in str(info.value) and info.value.job_id == NAME
     _no_leftovers(vctx)
 
@@ -165,24 +192,30 @@ def test_timeout_of_the_operation_is_a_provider_error_with_the_job_id(env, fake,
     for _ in range(200):
         fake.push("fetch", operation(NAME, done=False))
     req = video_request(*keyframes, base_url=fake.base_url, poll_interval=0.01, timeout=0.1)
+    log: list[str] = []
+    kept: dict = {}
     with pytest.raises(ProviderError) as info:
-        provider.video(req, vctx)
+        run(provider.video, req, RunContext(vctx.output_path, log=log.append, journal=memory_journal(kept)))
     assert type(info.value) is ProviderError
+    assert any("cannot be cancelled" in line and NAME in line for line in log)  # Veo has no cancel
+    assert kept == {}  # given up: the next build submits again
     assert info.value.job_id == NAME
     assert "did not finish within 0.1 s" in str(info.value) and NAME in str(info.value)
     assert 2 <= len(fake.of("fetch")) <= 15
     _no_leftovers(vctx)
 
 
-def test_cancelled_build_stops_polling_with_the_job_id(env, fake, provider, vctx, keyframes):
+def test_cancelled_build_leaves_the_operation_running_and_recorded(env, fake, provider, vctx, keyframes):
     fake.push("predict", {"name": NAME})
     for _ in range(3):
         fake.push("fetch", operation(NAME, done=False))
     polls = fake.of
-    ctx = RunContext(vctx.output_path, cancelled=lambda: len(polls("fetch")) >= 2)
-    with pytest.raises(ProviderError, match="stopped while waiting") as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), ctx)
+    kept: dict = {}
+    ctx = RunContext(vctx.output_path, cancelled=lambda: len(polls("fetch")) >= 2, journal=memory_journal(kept))
+    with pytest.raises(Stopped, match="left running at the vendor and recorded") as info:
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), ctx)
     assert info.value.job_id == NAME and len(fake.of("fetch")) == 2
+    assert kept["job"]["job_id"] == NAME
 
 
 @pytest.mark.parametrize("final", [
@@ -194,7 +227,7 @@ def test_finished_operation_without_a_video_is_a_provider_error(env, fake, provi
     fake.push("predict", {"name": NAME})
     fake.push("fetch", final)
     with pytest.raises(ProviderError) as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     assert type(info.value) is ProviderError and info.value.job_id == NAME
     _no_leftovers(vctx)
 
@@ -203,16 +236,16 @@ def test_clip_that_is_not_a_video_is_a_provider_error_and_leaves_no_file(env, fa
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=True, video=b"\x00\x00\x00\x18ftypmp42 truncated garbage"))
     with pytest.raises(ProviderError, match="not a readable video") as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     assert info.value.job_id == NAME
     _no_leftovers(vctx)
 
 
 @pytest.mark.parametrize("body, raw", [({}, None), ({"done": False}, None), (None, b"<html>oops</html>")])
-def test_submit_answer_without_an_operation_is_a_provider_error(env, fake, provider, vctx, keyframes, body, raw):
+def test_submit_answer_without_an_operation_is_submit_uncertain(env, fake, provider, vctx, keyframes, body, raw):
     fake.push("predict", body, raw=raw)
-    with pytest.raises(ProviderError):
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+    with pytest.raises(SubmitUncertain, match="Media Studio"):
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     assert fake.of("fetch") == []
     _no_leftovers(vctx)
 
@@ -221,14 +254,14 @@ def test_refused_credentials(env, fake, provider, vctx, keyframes):
     fake.push("predict", google_error(401, "UNAUTHENTICATED", "API keys are not supported by this API."),
               status=401)
     with pytest.raises(ProviderError) as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     assert "express-mode" in str(info.value) and "GOOGLE_CLOUD_PROJECT" in str(info.value)
     assert TEST_KEY not in str(info.value)
 
 
 def test_missing_credentials_fail_before_any_request(clean_env, fake, provider, vctx, keyframes):
     with pytest.raises(MissingKeyError) as info:
-        provider.video(video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
     text = str(info.value)
     assert "GOOGLE_API_KEY" in text and "GEMINI_API_KEY" in text and "GOOGLE_CLOUD_PROJECT" in text
     assert fake.seen == []
@@ -236,7 +269,7 @@ def test_missing_credentials_fail_before_any_request(clean_env, fake, provider, 
 
 def test_a_beat_length_veo_cannot_make_fails_before_any_request(env, fake, provider, vctx, keyframes):
     with pytest.raises(ProviderError, match="4, 6 or 8 s, not 5 s"):
-        provider.video(video_request(*keyframes, base_url=fake.base_url, seconds=5), vctx)
+        run(provider.video, video_request(*keyframes, base_url=fake.base_url, seconds=5), vctx)
     assert fake.seen == []
 
 

@@ -1,28 +1,87 @@
 """The ``google`` provider: Gemini image models for keyframes, Veo for segments (``google-genai``).
 
-Jobs:
+Jobs
+----
 
-* ``text-to-image`` and ``next-keyframe`` (Gemini image models, "Nano Banana"):
-  ``client.models.generate_content`` with ``response_modalities=["IMAGE"]`` and
-  ``image_config=ImageConfig(aspect_ratio=...)``; a next keyframe sends
-  [instruction, previous keyframe, reference images...]. The image comes back as an inline part; an
-  answer without one is a refusal when the vendor gives a blocking reason.
-* ``first-last-video`` and ``first-frame-video`` (Veo 3.1): ``client.models.generate_videos`` with the
-  first keyframe as ``source.image`` and the last as ``config.last_frame``; the long-running
-  operation is polled with ``client.operations.get`` and the clip arrives as inline bytes.
+* ``text-to-image`` and ``next-keyframe`` (Gemini image models, "Nano Banana"): one synchronous
+  ``client.models.generate_content`` call with ``response_modalities=["IMAGE"]`` and
+  ``image_config=ImageConfig(aspect_ratio=...)``; a next keyframe sends [instruction, previous keyframe,
+  reference images...]. There is no vendor job to record: the image comes back in the answer (an
+  inline part); an answer without one is a refusal when the vendor gives a blocking reason.
+* ``first-last-video`` and ``first-frame-video`` (Veo 3.1): a hosted job run through
+  :func:`storyrender.providers.hosted.run_hosted`. ``client.models.generate_videos`` (Vertex AI
+  ``predictLongRunning``) returns a long-running operation whose ``name`` is the job id recorded in
+  the store; a poll rebuilds the operation from that name, ``types.GenerateVideosOperation(name=...)``,
+  and asks ``client.operations.get`` (``fetchPredictOperation``), so a retry, a rerun or a build after a
+  ``kill -9`` resumes the same operation. The clip arrives inline in the finished operation
+  (``response.videos[].bytesBase64Encoded``): in Vertex AI mode that answer is the download.
 
-Modes and credentials. google-genai 3.x sends ``generate_videos`` only in Vertex AI mode (it raises
-before sending anything in Gemini Developer API mode), so Veo always runs in Vertex mode: with an API
-key (Vertex "express mode") or with a project + location and Application Default Credentials. Gemini
-image models run in Gemini Developer API mode with an API key, or in Vertex mode when the board's
-``vertexai`` option or ``GOOGLE_GENAI_USE_VERTEXAI`` says so. Clients are built with ``vertexai``
-given explicitly and ``base_url`` only when the board sets it, so the SDK's own
-``GOOGLE_GEMINI_BASE_URL`` / ``GOOGLE_VERTEX_BASE_URL`` keep working.
+What a request is made of (``Provider.reads``): the prompt, the beat's ``camera:`` (appended as
+"Camera: X." by ``kit.compose_prompt`` for keyframes and segments), the seed (Gemini's
+``GenerateContentConfig.seed``, Veo's ``seed``), the negative prompt (Veo's ``negative_prompt``
+parameter; appended as "Avoid: X." for Gemini, which has no such parameter) and, for Gemini only,
+the characters' reference images. Veo gets no reference images and no frame rate (Veo 3.1 makes
+24 fps clips; storyrender conforms them).
 
-Retries: the SDK does not retry unless asked (no ``retry_options`` are set). Faults worth retrying
-are raised as :class:`~storyrender.errors.TransientError` for storyrender's executor, except while
-polling a Veo operation, where a failed poll is retried here: giving up would make the executor
-submit (and pay for) a second clip while the first is still rendering.
+Submissions: what is retried
+----------------------------
+
+Only storyrender's runner retries. The SDK retries nothing unless ``HttpOptions.retry_options`` is
+set (``google/genai/_api_client.py``, ``retry_args``: no options means ``stop_after_attempt(1)``;
+with options its default is 5 attempts on 408/429/5xx and on httpx timeouts, which would repeat a
+``predictLongRunning`` whose answer timed out): clients are built with
+``retry_options=HttpRetryOptions(attempts=1)`` so no SDK default can turn that on. The httpx2/httpx
+transports are created with ``retries=0``.
+
+Veo (``generate_videos``): raised as ``TransientError`` (retried) only when Google certainly made no
+operation: the connection was never made (``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``, a
+credentials refresh that failed before the request was sent) or HTTP 429 ``RESOURCE_EXHAUSTED``
+(quota is checked before anything runs). Everything else after the request was sent is
+:class:`~storyrender.providers.hosted.SubmitUncertain` (not retried; the error says where to look): a
+read or write timeout, a dropped connection, an unreadable 200 answer, and HTTP 5xx, because Google
+does not document that a 5xx means no operation was started (``google.rpc.Code``: for
+``UNAVAILABLE`` "it is not always safe to retry non-idempotent operations",
+https://cloud.google.com/apis/design/errors) and Veo takes no idempotency key
+(``types.GenerateVideosConfig`` has none). Polls (``fetchPredictOperation``) are pure reads: 429, 5xx and
+transport faults are ``TransientError``, and a 404 means the operation is gone (``JobGone``).
+
+Gemini images (``generate_content``, synchronous, no job to resume): a read timeout or a dropped
+connection after the request was sent is ``SubmitUncertain`` (the image may have been made and
+billed; it is not asked for twice). HTTP 429 and 5xx answers are ``TransientError``: the call failed
+and returned no image, and Google's Gemini API troubleshooting table says to retry them
+(https://ai.google.dev/gemini-api/docs/troubleshooting); connection failures are ``TransientError``.
+
+Modes and credentials
+---------------------
+
+google-genai 3.x sends ``generate_videos`` only in Vertex AI mode (``models._generate_videos`` raises
+before sending anything in Gemini Developer API mode; ``files.download`` in turn works only in Gemini
+Developer API mode), so Veo always runs in Vertex mode: with an API key (Vertex "express mode") or
+with a project + location and Application Default Credentials. Gemini image models run in Gemini
+Developer API mode with an API key, or in Vertex mode when the board's ``vertexai`` option or
+``GOOGLE_GENAI_USE_VERTEXAI`` says so. Clients are built with ``vertexai`` given explicitly and
+``base_url`` only when the board sets it, so the SDK's own ``GOOGLE_GEMINI_BASE_URL`` /
+``GOOGLE_VERTEX_BASE_URL`` keep working.
+
+Options (``{use: google/MODEL, options: {...}}``)
+-------------------------------------------------
+
+==================  =========  ================================================================
+option              in keys    meaning
+==================  =========  ================================================================
+``image_size``      yes        Gemini: ``1K``, ``2K`` or ``4K`` (the model's default when unset)
+``aspect_ratio``    yes        Gemini: force a ratio (default: the supported one nearest the board's)
+``resolution``      yes        Veo: ``720p``, ``1080p`` or ``4k`` (1080p and 4k need 8 s beats)
+``negative_prompt`` yes        Veo: what to keep out of the clip (the beat's negative prompt wins)
+``generate_audio``  yes        Veo: true/false (the vendor's default when unset)
+``vertexai``        no         true: Gemini image models in Vertex AI mode (Veo always is)
+``project``         no         Vertex AI project (default ``GOOGLE_CLOUD_PROJECT``)
+``location``        no         Vertex AI location (default ``GOOGLE_CLOUD_LOCATION``, else global)
+``base_url``        no         API base URL (default: the SDK's variables above, else Google's)
+``http_timeout``    no         seconds for one HTTP request (default 300)
+``timeout``         no         Veo: seconds to wait for the operation before giving up (default 1200)
+``poll_interval``   no         Veo: seconds between polls of the operation (default 10)
+==================  =========  ================================================================
 
 Files are written through a temporary file and checked first (Pillow for images, PyAV for clips), so
 a bad answer never leaves a file at ``ctx.output_path``.
@@ -31,34 +90,36 @@ a bad answer never leaves a file at ``ctx.output_path``.
 from __future__ import annotations
 
 import os
-import time
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.providers.base import (
+    CALL_OPTIONS,
     ImageRequest,
     Job,
     KeyframeRequest,
     Limits,
     ModelInfo,
+    Option,
     Price,
     Provider,
     Result,
     RunContext,
     VideoRequest,
 )
+from storyrender.providers.hosted import JobGone, JobStatus, SubmitUncertain, run_hosted
 from storyrender.providers.kit import (
     atomic_output,
+    compose_prompt,
     png_bytes,
     retry_after_seconds,
     save_png_fitted,
-    with_camera,
-    with_negative,
 )
 from storyrender.providers.kit import nearest_aspect as _nearest_aspect
 
-__all__ = ["GoogleProvider", "PRICES", "OPTIONS", "nearest_aspect", "keyframe_instruction"]
+__all__ = ["GoogleProvider", "PRICES", "OPTIONS", "OPTIONS_SCHEMA", "nearest_aspect", "keyframe_instruction"]
 
 #: List prices in USD. Images: per image, by ``image_size``; video: per second of clip, by resolution.
 PRICES: dict[str, Any] = {
@@ -77,35 +138,55 @@ PRICES: dict[str, Any] = {
     },
 }
 
-#: Board options this provider reads (``{use: google/MODEL, options: {...}}``).
-OPTIONS: dict[str, str] = {
-    "base_url": "API base URL; default: GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL or Google's",
-    "vertexai": "true: Gemini image models in Vertex AI mode (Veo always is); default GOOGLE_GENAI_USE_VERTEXAI",
-    "project": "Vertex AI project (default GOOGLE_CLOUD_PROJECT); with it, Application Default Credentials",
-    "location": "Vertex AI location (default GOOGLE_CLOUD_LOCATION, else global)",
-    "image_size": "Gemini image models: 1K | 2K | 4K (the model's default when unset)",
-    "aspect_ratio": "Gemini image models: force an aspect ratio (default: nearest to the board's)",
-    "resolution": "Veo: 720p | 1080p | 4k (1080p and 4k need 8 s beats); default the vendor's (720p)",
-    "negative_prompt": "Veo: what to keep out of the clip (the beat's negative prompt wins)",
-    "generate_audio": "Veo: true/false (the vendor's default when unset)",
-    "poll_interval": "Veo: seconds between polls of the operation (default 10)",
-    "timeout": "Veo: seconds to wait for the operation in all (default 1200)",
-    "http_timeout": "seconds for one HTTP request (the SDK's default when unset)",
-}
-
 IMAGE_ASPECTS = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")
 VEO_ASPECTS = ("16:9", "9:16")
 VEO_DURATIONS = (4.0, 6.0, 8.0)
 VEO_RESOLUTIONS = ("720p", "1080p", "4k")
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1200.0
+DEFAULT_HTTP_TIMEOUT = 300.0
+
+#: every option a board may set (identity options are part of node keys; the others only change
+#: how the call is made)
+OPTIONS_SCHEMA: tuple[Option, ...] = (
+    Option("image_size", str, None, "Gemini image models: 1K, 2K or 4K (the model's default when unset)"),
+    Option("aspect_ratio", str, None, "Gemini image models: force an aspect ratio (default: nearest to the "
+                                      "board's)", choices=IMAGE_ASPECTS),
+    Option("resolution", str, None, "Veo: 720p, 1080p or 4k (1080p and 4k need 8 s beats); default 720p"),
+    Option("negative_prompt", str, None, "Veo: what to keep out of the clip (the beat's negative prompt wins)"),
+    Option("generate_audio", bool, None, "Veo: true or false (the vendor's default when unset)"),
+    Option("vertexai", bool, None, "true: Gemini image models in Vertex AI mode (Veo always is); default "
+                                   "GOOGLE_GENAI_USE_VERTEXAI", identity=False),
+    Option("project", str, None, "Vertex AI project (default GOOGLE_CLOUD_PROJECT); with it, Application "
+                                 "Default Credentials", identity=False),
+    Option("location", str, None, "Vertex AI location (default GOOGLE_CLOUD_LOCATION, else global)",
+           identity=False),
+    Option("base_url", str, None, "API base URL; default: GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL or "
+                                  "Google's", identity=False),
+    Option("http_timeout", float, DEFAULT_HTTP_TIMEOUT, "seconds for one HTTP request", identity=False),
+    Option("timeout", float, DEFAULT_TIMEOUT, "Veo: seconds to wait for the operation before giving up",
+           identity=False),
+    Option("poll_interval", float, DEFAULT_POLL_INTERVAL, "Veo: seconds between polls of the operation",
+           identity=False),
+)
+assert {o.name for o in CALL_OPTIONS} <= {o.name for o in OPTIONS_SCHEMA}
+
+#: option name -> description (for people reading the code; ``storyrender providers --options``)
+OPTIONS: dict[str, str] = {o.name: o.description for o in OPTIONS_SCHEMA}
 
 #: finish reasons (and prompt block reasons) that mean "the vendor would not draw this"
 REFUSAL_REASONS = frozenset({
     "SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY",
     "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE", "MODEL_ARMOR",
 })
+_POLICY_WORDS = ("safety", "policy", "guideline", "responsible ai", "blocked", "prohibited")
 _KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+
+#: where to look when a submission's fate is unknown
+_WHERE_VEO = ("look for it in the Google Cloud console (Vertex AI > Media Studio, and Billing > Reports for the "
+              "project) before building again: a new build submits a new operation")
+_WHERE_GEMINI = ("check usage at https://aistudio.google.com/usage (Gemini API) or the Google Cloud console's "
+                 "Billing > Reports (Vertex AI) before building again: a new build asks again")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,24 +241,30 @@ def nearest_aspect(width: int, height: int, choices: tuple[str, ...] = IMAGE_ASP
     return _nearest_aspect(width, height, choices)
 
 
-def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0, camera: str | None = None,
-                         negative: str = "") -> str:
-    """The instruction that makes the next keyframe: the same scene, N seconds later."""
+def keyframe_instruction(prompt: str, seconds: float, *, references: int = 0) -> str:
+    """The instruction that makes the next keyframe: the same scene, N seconds later (the camera
+    hint and negative prompt are appended by ``kit.compose_prompt``)."""
     text = (
         f"The same scene {seconds:g} seconds later: {prompt.strip().rstrip('.')}. "
         "Keep the characters, style, lighting and camera consistent."
     )
-    if camera:
-        text += f" Camera: {camera}."
     if references:
         text += " The images after the first show the characters: keep them looking exactly like that."
-    return with_negative(text, negative)
+    return text
 
 
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _call_option(ctx: RunContext, name: str) -> Any:
+    value = ctx.call.get(name)
+    if value is None:
+        opt = next(o for o in OPTIONS_SCHEMA if o.name == name)
+        return opt.default
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +280,8 @@ class GoogleProvider(Provider):
     description = "Google: Gemini image models for keyframes, Veo 3.1 for first+last-frame segments"
     key_env = _KEY_VARS
     concurrency = 4
-    options_help = OPTIONS
+    reads = frozenset({"camera", "negative_prompt", "seed", "references"})
+    options_schema = OPTIONS_SCHEMA
     models = (
         _image_model("gemini-2.5-flash-image", "Gemini 2.5 Flash Image (Nano Banana); reportedly retired 2026-10"),
         _image_model("gemini-3-pro-image-preview", "Gemini 3 Pro Image (Nano Banana Pro); 1K, 2K, 4K"),
@@ -207,6 +295,34 @@ class GoogleProvider(Provider):
     )
 
     # -- description -------------------------------------------------------------------------
+    def reads_for(self, job: Job) -> frozenset[str]:
+        if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
+            return self.reads - {"references"}  # the segment is made from its keyframes only
+        return frozenset(self.reads)
+
+    def load(self) -> None:
+        """Import google-genai and everything it imports lazily (from the main thread, once)."""
+        import google.auth.exceptions  # noqa: F401
+        import pydantic  # noqa: F401
+        from google import genai
+        from google.genai import errors, types  # noqa: F401
+        from PIL import Image, ImageOps  # noqa: F401
+
+        import storyrender.media.probe  # noqa: F401
+
+        Image.init()  # Pillow imports its format plugins on first open
+        for name in ("av", "httpx", "httpx2", "google.auth.transport.requests", "google.auth.aio.credentials"):
+            try:
+                __import__(name)
+            except ImportError:
+                pass
+        # Building a client runs the SDK's own lazy imports (transport, TLS, auth); no request is sent.
+        for vertex in (False, True):
+            client = genai.Client(api_key="load", vertexai=vertex,
+                                  http_options=types.HttpOptions(base_url="http://127.0.0.1:9/",
+                                                                 retry_options=types.HttpRetryOptions(attempts=1)))
+            client.close()
+
     def resolve_model(self, model: str) -> ModelInfo:
         """Known models, plus other ``veo-*`` and ``gemini-*-image*`` names (new snapshots)."""
         info = self.model_info(model)
@@ -237,9 +353,7 @@ class GoogleProvider(Provider):
             size = options.get("image_size")
             if size is not None and str(size).upper() not in ("1K", "2K", "4K"):
                 problems.append(f"{who}: image_size must be 1K, 2K or 4K, not {size!r}")
-            ratio = options.get("aspect_ratio")
-            if ratio is not None and ratio not in IMAGE_ASPECTS:
-                problems.append(f"{who}: aspect_ratio must be one of {', '.join(IMAGE_ASPECTS)}, not {ratio!r}")
+            # aspect_ratio: its choices are in the option schema (validate checks them)
         return problems
 
     def has_key(self) -> bool:
@@ -248,20 +362,21 @@ class GoogleProvider(Provider):
 
     # -- jobs: images --------------------------------------------------------------------------
     def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
-        contents: list[Any] = [with_negative(with_camera(request.prompt, request.hints), request.negative_prompt)]
-        return self._image(request, contents, request.references, ctx)
+        text = compose_prompt(request, negative_inline=True)
+        return self._image(request, [text], request.references, ctx)
 
     def next_keyframe(self, request: KeyframeRequest, ctx: RunContext) -> Result:
-        instruction = keyframe_instruction(request.prompt, request.seconds, references=len(request.references),
-                                           camera=request.hints.get("camera"), negative=request.negative_prompt)
+        instruction = compose_prompt(request, negative_inline=True, prompt=keyframe_instruction(
+            request.prompt, request.seconds, references=len(request.references)))
         return self._image(request, [instruction, Path(request.previous)], request.references, ctx)
 
     def _image(self, request: ImageRequest | KeyframeRequest, contents: list[Any], references: tuple[Path, ...],
                ctx: RunContext) -> Result:
         options = dict(request.options)
-        vertex = _truthy(options["vertexai"]) if "vertexai" in options else _truthy(
+        call = ctx.call
+        vertex = _truthy(call["vertexai"]) if call.get("vertexai") is not None else _truthy(
             os.environ.get("GOOGLE_GENAI_USE_ENTERPRISE") or os.environ.get("GOOGLE_GENAI_USE_VERTEXAI") or "")
-        client = self._client(options, vertex=vertex)
+        client = self._client(ctx, vertex=vertex)
         from google.genai import types
 
         parts: list[Any] = []
@@ -282,8 +397,9 @@ class GoogleProvider(Provider):
         who = f"google/{request.model}"
         ctx.log(f"{who}: generate_content ({aspect}, {len(parts) - 1} image(s) in)")
         try:
-            response = _call(lambda: client.models.generate_content(model=request.model, contents=parts,
-                                                                    config=config), who)
+            response = _submit(lambda: client.models.generate_content(model=request.model, contents=parts,
+                                                                      config=config),
+                               who, hosted=False, timeout=_call_option(ctx, "http_timeout"))
         finally:
             client.close()
         raw, mime = _image_from(response, who)
@@ -304,87 +420,15 @@ class GoogleProvider(Provider):
 
     # -- jobs: video ---------------------------------------------------------------------------
     def video(self, request: VideoRequest, ctx: RunContext) -> Result:
-        options = dict(request.options)
         who = f"google/{request.model}"
-        duration = int(round(request.seconds))
         if not any(abs(request.seconds - d) < 1e-6 for d in VEO_DURATIONS):
             raise ProviderError(f"{who} makes clips of 4, 6 or 8 s, not {request.seconds:g} s")
-        poll_interval = float(options.get("poll_interval", DEFAULT_POLL_INTERVAL))
-        timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
-        resolution = str(options["resolution"]).lower() if options.get("resolution") else None
-        negative = request.negative_prompt or str(options.get("negative_prompt") or "")
-        aspect = nearest_aspect(request.width, request.height, VEO_ASPECTS)
-
-        client = self._client(options, vertex=True)
-        from google.genai import types
-
-        config: dict[str, Any] = {
-            "number_of_videos": 1,
-            "duration_seconds": duration,
-            "aspect_ratio": aspect,
-            "seed": request.seed,
-        }
-        if request.last is not None:
-            config["last_frame"] = types.Image(image_bytes=png_bytes(request.last), mime_type="image/png")
-        if resolution:
-            config["resolution"] = resolution
-        if negative:
-            config["negative_prompt"] = negative
-        if "generate_audio" in options:
-            config["generate_audio"] = _truthy(options["generate_audio"])
-        source = types.GenerateVideosSource(
-            prompt=with_camera(request.prompt, request.hints),
-            image=types.Image(image_bytes=png_bytes(request.first), mime_type="image/png"),
-        )
+        job = _VeoJob(self, request, ctx)
         try:
-            operation = _call(lambda: client.models.generate_videos(
-                model=request.model, source=source, config=types.GenerateVideosConfig(**config)), who)
-            job_id = getattr(operation, "name", None)
-            if not job_id:
-                raise ProviderError(f"{who} answered without an operation name")
-            ctx.log(f"{who}: operation {job_id} started ({duration} s, {aspect})")
-            operation, polls = self._wait(client, operation, who, job_id, poll_interval, timeout, ctx)
+            return run_hosted(job, ctx, provider=self.name, timeout=float(_call_option(ctx, "timeout")),
+                              interval=float(_call_option(ctx, "poll_interval")))
         finally:
-            client.close()
-        data = _video_from(operation, who, job_id)
-        media = _write_video(data, ctx.output_path, who, job_id)
-        per_second = video_price_per_second(request.model, resolution)
-        info = {
-            "model": request.model,
-            "operation": job_id,
-            "mode": "vertex",
-            "duration_seconds": duration,
-            "aspect_ratio": aspect,
-            "resolution": resolution,
-            "last_frame": request.last is not None,
-            "polls": polls,
-            "vendor_video": media,
-            "price_as_of": PRICES["as_of"],
-        }
-        cost = round(per_second * duration, 6) if per_second is not None else None
-        return Result(ctx.output_path, cost_usd=cost, info=info)
-
-    def _wait(self, client: Any, operation: Any, who: str, job_id: str, interval: float, timeout: float,
-              ctx: RunContext) -> tuple[Any, int]:
-        """Poll until done. Failed polls are retried until the deadline (the job keeps running)."""
-        deadline = time.monotonic() + timeout
-        polls = 0
-        while not getattr(operation, "done", False):
-            if ctx.cancelled():
-                raise ProviderError(f"{who}: stopped while waiting; the operation may still finish and be billed",
-                                    job_id=job_id)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ProviderError(f"{who} did not finish within {timeout:g} s (the timeout option); "
-                                    f"the operation may still finish and be billed", job_id=job_id)
-            time.sleep(min(interval, remaining))
-            polls += 1
-            try:
-                operation = _call(lambda: client.operations.get(operation), who)
-            except TransientError as exc:
-                ctx.log(f"{who}: polling {job_id} failed ({exc.message}); trying again")
-                continue
-        return operation, polls
+            job.close()
 
     # -- clients and credentials ---------------------------------------------------------------
     def credentials(self, options: Mapping[str, Any], *, vertex: bool) -> dict[str, Any]:
@@ -416,20 +460,130 @@ class GoogleProvider(Provider):
             "(or build with --offline to render with the local provider)"
         )
 
-    def _client(self, options: Mapping[str, Any], *, vertex: bool):
-        creds = self.credentials(options, vertex=vertex)
+    def _client(self, ctx: RunContext, *, vertex: bool):
+        """A client for one job: no SDK retries (the runner is the one retry layer)."""
+        call = ctx.call
+        creds = self.credentials(call, vertex=vertex)
         from google import genai
         from google.genai import types
 
-        http: dict[str, Any] = {}
-        if options.get("base_url"):
-            http["base_url"] = str(options["base_url"])
-        if options.get("http_timeout") is not None:
-            http["timeout"] = int(float(options["http_timeout"]) * 1000)
+        http: dict[str, Any] = {"retry_options": types.HttpRetryOptions(attempts=1),
+                                "timeout": int(float(_call_option(ctx, "http_timeout")) * 1000)}
+        if call.get("base_url"):
+            http["base_url"] = str(call["base_url"])
         try:
-            return genai.Client(vertexai=vertex, http_options=types.HttpOptions(**http) if http else None, **creds)
+            return genai.Client(vertexai=vertex, http_options=types.HttpOptions(**http), **creds)
         except ValueError as exc:  # the SDK's own check of the credentials it was given
             raise MissingKeyError(f"provider 'google': {exc}") from None
+
+
+class _VeoJob:
+    """One Veo operation, as :func:`run_hosted` drives it (see the module docstring)."""
+
+    def __init__(self, provider: GoogleProvider, request: VideoRequest, ctx: RunContext) -> None:
+        self.provider = provider
+        self.request = request
+        self.ctx = ctx
+        self.who = f"google/{request.model}"
+        self.polls = 0
+        self._client: Any = None
+        options = dict(request.options)
+        self.resolution = str(options["resolution"]).lower() if options.get("resolution") else None
+        self.duration = int(round(request.seconds))
+        self.aspect = nearest_aspect(request.width, request.height, VEO_ASPECTS)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self.provider._client(self.ctx, vertex=True)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def submit(self) -> str:
+        from google.genai import types
+
+        request, options = self.request, dict(self.request.options)
+        config: dict[str, Any] = {
+            "number_of_videos": 1,
+            "duration_seconds": self.duration,
+            "aspect_ratio": self.aspect,
+            "seed": request.seed,
+        }
+        if request.last is not None:
+            config["last_frame"] = types.Image(image_bytes=png_bytes(request.last), mime_type="image/png")
+        if self.resolution:
+            config["resolution"] = self.resolution
+        negative = request.negative_prompt or str(options.get("negative_prompt") or "")
+        if negative:
+            config["negative_prompt"] = negative
+        if options.get("generate_audio") is not None:
+            config["generate_audio"] = _truthy(options["generate_audio"])
+        source = types.GenerateVideosSource(
+            prompt=compose_prompt(request),
+            image=types.Image(image_bytes=png_bytes(request.first), mime_type="image/png"),
+        )
+        client = self.client
+        operation = _submit(lambda: client.models.generate_videos(
+            model=request.model, source=source, config=types.GenerateVideosConfig(**config)),
+            self.who, hosted=True, timeout=_call_option(self.ctx, "http_timeout"))
+        name = getattr(operation, "name", None)
+        if not name:
+            raise SubmitUncertain(f"{self.who} answered the submission without an operation name, so it cannot be "
+                                  f"followed; it may have started a clip: {_WHERE_VEO}")
+        self.ctx.log(f"{self.who}: operation {name} started ({self.duration} s, {self.aspect})")
+        return str(name)
+
+    def poll(self, job_id: str) -> JobStatus:
+        from google.genai import errors, types
+
+        self.polls += 1
+        client = self.client
+        try:
+            operation = client.operations.get(types.GenerateVideosOperation(name=job_id))
+        except errors.APIError as exc:
+            if getattr(exc, "code", None) == 404:
+                raise JobGone(f"{self.who}: Google no longer knows operation {job_id}") from None
+            raise _poll_error(translate_error(exc, self.who), job_id) from None
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise _poll_error(_other_error(exc, self.who), job_id) from None
+        return _status_of(operation, self.who)
+
+    def fetch(self, job_id: str, status: JobStatus) -> Result:
+        data = status.output
+        try:
+            media = _write_video(data, self.ctx.output_path, self.who, job_id)
+        except ProviderError:
+            # the vendor made an unreadable clip: polling again gives the same bytes
+            if self.ctx.journal is not None:
+                self.ctx.journal.clear()
+            raise
+        request = self.request
+        per_second = video_price_per_second(request.model, self.resolution)
+        info = {
+            "model": request.model,
+            "operation": job_id,
+            "mode": "vertex",
+            "duration_seconds": self.duration,
+            "aspect_ratio": self.aspect,
+            "resolution": self.resolution,
+            "last_frame": request.last is not None,
+            "polls": self.polls,
+            "vendor_video": media,
+            "price_as_of": PRICES["as_of"],
+        }
+        cost = round(per_second * self.duration, 6) if per_second is not None else None
+        return Result(self.ctx.output_path, cost_usd=cost, info=info)
+
+    def cancel(self, job_id: str) -> None:
+        # google-genai has no cancel for Veo operations (Operations has get only)
+        self.ctx.log(f"{self.who}: Veo operations cannot be cancelled through the API; {job_id} may still "
+                     f"finish and be billed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,31 +591,85 @@ class GoogleProvider(Provider):
 # ---------------------------------------------------------------------------------------------
 
 
-def _call(fn, who: str):
-    """Run one SDK call, turning its exceptions into storyrender errors."""
+def _transport_failure(exc: BaseException) -> str | None:
+    """``"connect"`` when the request certainly never reached Google, ``"sent"`` when it may have,
+    None when *exc* is not a transport fault."""
+    for name in ("httpx2", "httpx"):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        if isinstance(exc, (module.ConnectError, module.ConnectTimeout, module.PoolTimeout)):
+            return "connect"
+        if isinstance(exc, module.TransportError):
+            return "sent"
+    auth = sys.modules.get("google.auth.exceptions")
+    if auth is not None and isinstance(exc, auth.TransportError):
+        return "connect"  # the credentials refresh runs before the request is sent
+    requests = sys.modules.get("requests")  # the SDK's mTLS transport (google.auth AuthorizedSession)
+    if requests is not None:
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return "connect"
+        if isinstance(exc, requests.exceptions.RequestException):
+            return "sent"
+    return None
+
+
+def _submit(fn, who: str, *, hosted: bool, timeout: Any):
+    """Run one call that makes something (a Veo operation, a Gemini image) under the rule of the
+    module docstring: ``TransientError`` only when nothing was made, ``SubmitUncertain`` when
+    something may have been."""
     from google.genai import errors
 
+    where = _WHERE_VEO if hosted else _WHERE_GEMINI
+    made = "started an operation" if hosted else "made (and billed) the image"
     try:
         return fn()
     except errors.APIError as exc:
-        raise translate_error(exc, who) from None
+        error = translate_error(exc, who)
+        code = getattr(exc, "code", None)
+        if hosted and isinstance(error, TransientError) and code != 429 \
+                and getattr(exc, "status", None) != "RESOURCE_EXHAUSTED":
+            raise SubmitUncertain(f"{error.message}. Google may have {made} anyway; it is not submitted again "
+                                  f"automatically: {where}") from None
+        raise error from None
     except ProviderError:
         raise
-    except Exception as exc:  # transport faults, credentials, or an answer the SDK could not parse
+    except Exception as exc:
+        if hosted and _unreadable_answer(exc):
+            raise SubmitUncertain(f"{who} answered the submission with something the SDK could not read "
+                                  f"({type(exc).__name__}): it may have {made}; it is not submitted again "
+                                  f"automatically: {where}") from None
+        kind = _transport_failure(exc)
+        if kind == "sent":
+            if "Timeout" in type(exc).__name__:
+                what = f"did not answer within {float(timeout):g} s (the http_timeout option)"
+            else:
+                what = f"dropped the connection ({type(exc).__name__})"
+            raise SubmitUncertain(f"{who}: Google {what} after the request was sent: it may have {made}; it is "
+                                  f"not asked again automatically: {where}") from None
         raise _other_error(exc, who) from None
 
 
+def _unreadable_answer(exc: BaseException) -> bool:
+    """True when *exc* is the SDK failing to read an answer (so the request was sent and answered)."""
+    import json
+
+    import pydantic
+    from google.genai import errors
+
+    return isinstance(exc, (json.JSONDecodeError, errors.UnknownApiResponseError, pydantic.ValidationError))
+
+
+def _poll_error(error: ProviderError, job_id: str) -> ProviderError:
+    return type(error)(f"{error.message} (polling operation {job_id})", job_id=job_id,
+                       retry_after=error.retry_after)
+
+
 def _other_error(exc: Exception, who: str) -> ProviderError:
-    transport: tuple[type, ...] = ()
-    for name in ("httpx2", "httpx"):
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        transport += (module.TransportError,)
-    if transport and isinstance(exc, transport):
-        kind = "did not answer in time" if "Timeout" in type(exc).__name__ else "could not be reached"
-        return TransientError(f"{who}: the Google API {kind} ({type(exc).__name__})")
+    kind = _transport_failure(exc)
+    if kind is not None:
+        what = "did not answer in time" if "Timeout" in type(exc).__name__ else "could not be reached"
+        return TransientError(f"{who}: the Google API {what} ({type(exc).__name__})")
     try:
         from google.auth.exceptions import DefaultCredentialsError
 
@@ -522,6 +730,34 @@ def translate_error(exc: Any, who: str) -> ProviderError:
     return ProviderError(text)
 
 
+def _status_of(operation: Any, who: str) -> JobStatus:
+    """A Veo operation as a :class:`JobStatus` (``output``: the clip's bytes when it succeeded)."""
+    if not getattr(operation, "done", False):
+        return JobStatus("pending", detail="running")
+    error = getattr(operation, "error", None)
+    if error:
+        message = str(error.get("message", "") if isinstance(error, Mapping) else error)
+        code = error.get("code") if isinstance(error, Mapping) else None
+        refused = any(w in message.lower() for w in _POLICY_WORDS)
+        return JobStatus("failed", error=f"the operation failed (code {code}): {message}", refused=refused)
+    result = getattr(operation, "response", None) or getattr(operation, "result", None)
+    videos = getattr(result, "generated_videos", None) or []
+    if not videos:
+        filtered = getattr(result, "rai_media_filtered_count", None)
+        reasons = getattr(result, "rai_media_filtered_reasons", None) or []
+        if filtered or reasons:
+            return JobStatus("failed", error=f"the clip was filtered: {' '.join(reasons) or 'no reason given'}",
+                             refused=True)
+        return JobStatus("failed", error="the finished operation has no video")
+    video = getattr(videos[0], "video", None)
+    data = getattr(video, "video_bytes", None)
+    if not data:
+        uri = getattr(video, "uri", None)
+        where = f" (it points at {uri}, which storyrender does not fetch)" if uri else ""
+        return JobStatus("failed", error=f"the finished operation has no inline video bytes{where}")
+    return JobStatus("succeeded", output=data)
+
+
 def _enum_name(value: Any) -> str | None:
     if value is None:
         return None
@@ -565,34 +801,6 @@ def _image_from(response: Any, who: str) -> tuple[bytes, str]:
 
 def _raise(exc: Exception):
     raise exc
-
-
-def _video_from(operation: Any, who: str, job_id: str) -> bytes:
-    error = getattr(operation, "error", None)
-    if error:
-        message = str(error.get("message", "") if isinstance(error, Mapping) else error)
-        code = error.get("code") if isinstance(error, Mapping) else None
-        lowered = message.lower()
-        if any(w in lowered for w in ("safety", "policy", "guideline", "responsible ai", "blocked", "prohibited")):
-            raise RefusedError(f"{who} refused the clip: {message}", job_id=job_id)
-        if code in (4, 8, 10, 13, 14):  # DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
-            raise TransientError(f"{who}: the operation failed (code {code}): {message}", job_id=job_id)
-        raise ProviderError(f"{who}: the operation failed (code {code}): {message}", job_id=job_id)
-    result = getattr(operation, "response", None) or getattr(operation, "result", None)
-    videos = getattr(result, "generated_videos", None) or []
-    if not videos:
-        filtered = getattr(result, "rai_media_filtered_count", None)
-        reasons = getattr(result, "rai_media_filtered_reasons", None) or []
-        if filtered or reasons:
-            raise RefusedError(f"{who} filtered the clip: {' '.join(reasons) or 'no reason given'}", job_id=job_id)
-        raise ProviderError(f"{who}: the finished operation has no video", job_id=job_id)
-    video = getattr(videos[0], "video", None)
-    data = getattr(video, "video_bytes", None)
-    if not data:
-        uri = getattr(video, "uri", None)
-        where = f" (it points at {uri}, which storyrender does not fetch)" if uri else ""
-        raise ProviderError(f"{who}: the finished operation has no inline video bytes{where}", job_id=job_id)
-    return data
 
 
 # ---------------------------------------------------------------------------------------------
