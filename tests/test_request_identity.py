@@ -281,3 +281,40 @@ def test_budget_is_reserved_per_submission_not_per_attempt(write_board, fake, re
     assert report.status == "ok", [n.error for n in report.failures]
     assert len(_submissions(vendor)) == 1
     assert next(n for n in report.nodes if n.role == "keyframe:0").attempts == 2
+
+
+def test_hosted_kit_vendor_fault_resubmits_and_uncancellable_timeout_says_so(tmp_path):
+    from storyrender.errors import ProviderError, TransientError
+    from storyrender.providers.base import JobJournal, Result, RunContext
+    from storyrender.providers.hosted import JobStatus, run_hosted
+
+    kept: dict = {}
+    journal = JobJournal(lambda: kept.get("j"), lambda j: kept.__setitem__("j", j), lambda: kept.pop("j", None))
+
+    class Job:
+        who = "v/m"
+        states = ["failed-retry"]
+
+        def submit(self):
+            return "op1"
+
+        def poll(self, job_id):
+            state = self.states[0] if self.states else "pending"
+            return JobStatus("failed", error="internal", retry=True) if state == "failed-retry" \
+                else JobStatus("pending")
+
+        def fetch(self, job_id, status):
+            return Result(tmp_path / "x")
+
+        def cancel(self, job_id):
+            return False
+
+    ctx = RunContext(tmp_path / "out.png", journal=journal)
+    with pytest.raises(TransientError, match="submitting again"):
+        run_hosted(Job(), ctx, provider="v", timeout=5, interval=0.01)
+    assert kept == {}  # a new attempt submits again
+    job = Job()
+    job.states = []
+    with pytest.raises(ProviderError, match="may still finish and be billed"):
+        run_hosted(job, ctx, provider="v", timeout=0.05, interval=0.01)
+    assert kept == {}

@@ -55,7 +55,7 @@ def _job_spec(board: Board, beat: Beat, choice: Choice, *, prompt: str = "", sec
               fps: int | None = None, take: int = 1, camera: str = "", hints: dict | None = None,
               text: str = "", voice: str = "") -> JobSpec:
     """The request *choice*'s provider gets: the fields it does not read are left empty."""
-    reads = choice.provider.reads_for(choice.job)
+    reads = choice.provider.reads_for(choice.job, choice.model)
     references: tuple[FileRef, ...] = ()
     if "references" in reads:
         references = tuple(FileRef(str(board.characters[n].image), file_digest(board.characters[n].image))

@@ -348,8 +348,10 @@ class Provider:
                 return opt
         return None
 
-    def reads_for(self, job: Job) -> frozenset[str]:
-        """The optional request fields read for *job* (default: :attr:`reads` for every job)."""
+    def reads_for(self, job: Job, model: "ModelInfo | None" = None) -> frozenset[str]:
+        """The optional request fields read for *job* on *model* (default: :attr:`reads`). Override
+        it when models differ (one takes a seed, another does not): a field a model ignores then
+        stays out of its nodes' keys."""
         return frozenset(self.reads)
 
     def is_identity_option(self, name: str) -> bool:

@@ -51,12 +51,15 @@ class JobStatus:
     :param output: what :meth:`HostedJob.fetch` needs (URLs, the operation...)
     :param error: the vendor's reason for a failure
     :param refused: True when the failure is a content-policy refusal
+    :param retry: True when the vendor says the failure is its own and transient (an internal
+        error): the record is cleared and a retry submits again
     """
 
     state: str
     output: Any = None
     error: str = ""
     refused: bool = False
+    retry: bool = False
     detail: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -77,8 +80,9 @@ class HostedJob(Protocol):
     def fetch(self, job_id: str, status: JobStatus) -> Result:
         """Download the finished job's output into ``ctx.output_path`` and return the result."""
 
-    def cancel(self, job_id: str) -> None:
-        """Ask the vendor to cancel the job (best effort)."""
+    def cancel(self, job_id: str) -> bool | None:
+        """Ask the vendor to cancel the job (best effort); return False when the vendor has no
+        way to cancel (the job may then still finish and be billed)."""
 
 
 def run_hosted(job: HostedJob, ctx: RunContext, *, provider: str, timeout: float, interval: float,
@@ -118,10 +122,11 @@ def run_hosted(job: HostedJob, ctx: RunContext, *, provider: str, timeout: float
                           "recorded: the next build collects it", job_id=job_id)
         now = clock()
         if now >= deadline:
-            _cancel(job, job_id)
+            what = "it was cancelled" if _cancel(job, job_id) else \
+                "the vendor cannot cancel it, so it may still finish and be billed"
             if journal is not None:
                 journal.clear()
-            raise ProviderError(f"{job.who}: job {job_id} did not finish within {timeout:g} s; it was cancelled "
+            raise ProviderError(f"{job.who}: job {job_id} did not finish within {timeout:g} s; {what} "
                                 "(raise the provider's timeout option for slow models)", job_id=job_id)
         if status is not None:
             sleep(max(0.0, min(interval, deadline - now)))
@@ -139,6 +144,9 @@ def run_hosted(job: HostedJob, ctx: RunContext, *, provider: str, timeout: float
         if journal is not None:
             journal.clear()  # the vendor will not make it: a new attempt must submit again
         reason = status.error or f"the job ended {status.state} without a reason"
+        if status.retry and not status.refused:
+            raise TransientError(f"{job.who}: job {job_id} failed at the vendor ({reason}); submitting again",
+                                 job_id=job_id)
         cls = RefusedError if status.refused else ProviderError
         raise cls(f"{job.who} failed: {reason}", job_id=job_id)
     result = job.fetch(job_id, status)
@@ -146,8 +154,9 @@ def run_hosted(job: HostedJob, ctx: RunContext, *, provider: str, timeout: float
     return result
 
 
-def _cancel(job: HostedJob, job_id: str) -> None:
+def _cancel(job: HostedJob, job_id: str) -> bool:
+    """True unless the vendor cannot cancel (``cancel`` returned False)."""
     try:
-        job.cancel(job_id)
+        return job.cancel(job_id) is not False
     except Exception:  # best effort: the error that follows says what happened
-        pass
+        return True

@@ -295,7 +295,7 @@ class GoogleProvider(Provider):
     )
 
     # -- description -------------------------------------------------------------------------
-    def reads_for(self, job: Job) -> frozenset[str]:
+    def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
             return self.reads - {"references"}  # the segment is made from its keyframes only
         return frozenset(self.reads)
@@ -580,10 +580,9 @@ class _VeoJob:
         cost = round(per_second * self.duration, 6) if per_second is not None else None
         return Result(self.ctx.output_path, cost_usd=cost, info=info)
 
-    def cancel(self, job_id: str) -> None:
+    def cancel(self, job_id: str) -> bool:
         # google-genai has no cancel for Veo operations (Operations has get only)
-        self.ctx.log(f"{self.who}: Veo operations cannot be cancelled through the API; {job_id} may still "
-                     f"finish and be billed")
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -739,7 +738,10 @@ def _status_of(operation: Any, who: str) -> JobStatus:
         message = str(error.get("message", "") if isinstance(error, Mapping) else error)
         code = error.get("code") if isinstance(error, Mapping) else None
         refused = any(w in message.lower() for w in _POLICY_WORDS)
-        return JobStatus("failed", error=f"the operation failed (code {code}): {message}", refused=refused)
+        # google.rpc.Code 13 INTERNAL and 14 UNAVAILABLE: Google's own transient fault; the
+        # operation made nothing, so a new submission is the retry (https://cloud.google.com/apis/design/errors)
+        return JobStatus("failed", error=f"the operation failed (code {code}): {message}", refused=refused,
+                         retry=code in (13, 14))
     result = getattr(operation, "response", None) or getattr(operation, "result", None)
     videos = getattr(result, "generated_videos", None) or []
     if not videos:

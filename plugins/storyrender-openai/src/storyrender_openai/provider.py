@@ -227,7 +227,7 @@ class OpenAIProvider(Provider):
         import openai.resources.images  # noqa: F401
         from openai import OpenAI  # noqa: F401
 
-    def reads_for(self, job: Job) -> frozenset[str]:
+    def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         # keyframe 0 is drawn from text alone: character reference images go to next keyframes
         return self.reads - {"references"} if job is Job.TEXT_TO_IMAGE else self.reads
 

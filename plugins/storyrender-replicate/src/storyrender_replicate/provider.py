@@ -257,9 +257,13 @@ class ReplicateProvider(Provider):
         import replicate.model  # noqa: F401
         import replicate.prediction  # noqa: F401
 
-    def reads_for(self, job: Job) -> frozenset[str]:
+    def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         # keyframe 0 is a still: a camera move shapes the next keyframes and the segments
-        return self.reads - {"camera"} if job is Job.TEXT_TO_IMAGE else frozenset(self.reads)
+        reads = self.reads - {"camera"} if job is Job.TEXT_TO_IMAGE else frozenset(self.reads)
+        builtin = BUILTIN.get(_split(model.name)[0]) if model is not None else None
+        if builtin is not None and not builtin.inputs.seed:
+            reads -= {"seed"}  # the model takes no seed (Kling, Hailuo, Luma): a seed edit renders nothing
+        return reads
 
     # -- description ------------------------------------------------------------------------
     def resolve_model(self, model: str) -> ModelInfo:

@@ -59,7 +59,7 @@ class LocalProvider(Provider):
         self.models = tuple(dataclasses.replace(m, version=speech_version) if m.name == "espeak" else m
                             for m in type(self).models)
 
-    def reads_for(self, job: Job) -> frozenset[str]:
+    def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         # keyframe 0 is drawn, not moved: the camera hint shapes only later keyframes and segments
         return self.reads - {"camera"} if job in (Job.TEXT_TO_IMAGE, Job.SPEECH) else self.reads
 
