@@ -17,5 +17,7 @@ def _env(monkeypatch):
 
 
 @pytest.fixture
-def fake(httpserver) -> FakeGetimg:
-    return FakeGetimg(httpserver)
+def fake(httpserver):
+    fake = FakeGetimg(httpserver)
+    yield fake
+    fake.settle()

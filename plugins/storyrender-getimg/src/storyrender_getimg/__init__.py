@@ -1,6 +1,7 @@
 """storyrender provider plugin for getimg.ai (``getimg/MODEL``), v2 API.
 
-The ``getimg`` SDK is imported only when a job runs, so listing providers costs nothing.
+The ``getimg`` SDK is imported by ``GetimgProvider.load`` (before a build's jobs run) and by the
+jobs, never when this package is imported, so listing providers costs nothing.
 """
 
 from __future__ import annotations
