@@ -173,7 +173,8 @@ def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = Non
         return []
     run = _union(prepared_list, targets)
     for p in prepared_list:  # results made under key version 1 serve their requests (no provider call)
-        adopt_v1(p.graph, store, p.board, p.resolution)
+        if not all(store.has(k) for k in p.graph.targets.values()):
+            adopt_v1(p.graph, store, p.board, p.resolution)
     _preflight(run, store, budget)
     with store.in_use():  # `cache prune` waits: nothing this run planned to read is evicted under it
         reports = _build_many(run, store, events=events, executor=executor, jobs=jobs, budget=budget,

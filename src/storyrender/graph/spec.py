@@ -12,6 +12,7 @@ Call-only settings (timeouts, poll intervals) are not here: they travel beside t
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -105,7 +106,11 @@ class JobSpec:
         return self.references
 
     def identity(self) -> dict[str, Any]:
-        """Every field, as plain JSON data (references by digest only)."""
+        """Every field, as plain JSON data (references by digest only). Do not mutate it."""
+        return self._identity
+
+    @cached_property
+    def _identity(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -128,6 +133,11 @@ class OpSpec:
         object.__setattr__(self, "files", tuple(self.files))
 
     def identity(self) -> dict[str, Any]:
+        """The parameters and the files' digests, as plain JSON data. Do not mutate it."""
+        return self._identity
+
+    @cached_property
+    def _identity(self) -> dict[str, Any]:
         out = _plain(self.params)
         if self.files:
             out["files"] = [f.identity() for f in self.files]
