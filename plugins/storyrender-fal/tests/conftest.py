@@ -39,7 +39,7 @@ def fal_server(tls):
 
         if HOST not in fc.QUEUE_URL_FORMAT:
             pytest.fail("fal_client was imported before this conftest set FAL_QUEUE_RUN_HOST")
-    server = HTTPServer(host="127.0.0.1", port=PORT, ssl_context=tls[0])
+    server = HTTPServer(host="127.0.0.1", port=PORT, ssl_context=tls[0], threaded=True)
     server.start()
     yield server
     server.clear()

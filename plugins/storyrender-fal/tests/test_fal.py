@@ -10,11 +10,12 @@ from PIL import Image
 
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
-from storyrender.providers.base import ImageRequest, Job, RunContext, VideoRequest
+from storyrender.providers.base import ImageRequest, Job, JobJournal, RunContext, VideoRequest
+from storyrender.providers.hosted import SubmitUncertain
 from storyrender.testing import png_bytes
 from storyrender_fal import FalProvider
 
-from fal_fakes import KEY
+from fal_fakes import INGRESS_503, KEY
 
 VEO = "fal-ai/veo3.1/fast/first-last-frame-to-video"
 WAN = "fal-ai/wan-flf2v"
@@ -25,12 +26,27 @@ FAST = {"poll_interval": 0.01}
 def video_request(frames, model=VEO, seconds=6.0, last=True, **options):
     first, last_path = frames
     return VideoRequest(model=model, prompt="the cat jumps", seed=7, width=64, height=36,
-                        options={**FAST, **options}, first=first, last=last_path if last else None,
+                        options=options, first=first, last=last_path if last else None,
                         seconds=seconds, negative_prompt="blurry")
 
 
-def ctx_for(tmp_path: Path, name: str = "seg.mp4", log: list | None = None) -> RunContext:
-    return RunContext(tmp_path / name, log=(log.append if log is not None else None))
+class MemoryJournal(JobJournal):
+    """The store's job record, in memory (what the runner gives a provider)."""
+
+    def __init__(self) -> None:
+        self.value: dict | None = None
+        super().__init__(lambda: self.value, self._set, self._clear)
+
+    def _set(self, job: dict) -> None:
+        self.value = job
+
+    def _clear(self) -> None:
+        self.value = None
+
+
+def ctx_for(tmp_path: Path, name: str = "seg.mp4", log: list | None = None, journal=None, **call) -> RunContext:
+    return RunContext(tmp_path / name, log=(log.append if log is not None else None), call={**FAST, **call},
+                      journal=journal)
 
 
 def data_uri_bytes(uri: str) -> bytes:
@@ -60,7 +76,7 @@ def test_veo_first_last_success(fake, frames, mp4_bytes, tmp_path):
     assert args["generate_audio"] is False
     # IN_QUEUE -> IN_PROGRESS -> IN_PROGRESS -> COMPLETED, then the result
     assert fake.status_polls >= 4
-    assert [line.rsplit(" ", 1)[1] for line in log if " is " in line] == ["Queued", "InProgress", "Completed"]
+    assert [line.split(" is ", 1)[1] for line in log if " is " in line] == ["in the queue (position 1)", "completed"]
     assert result.path.read_bytes() == mp4_bytes
     assert probe(result.path).frames == 12
     assert result.info["job_id"] == "req-1" and result.info["seed"] == 1234
@@ -96,7 +112,7 @@ def test_custom_app_text_to_image(fake, tmp_path):
     fake.media_name, fake.media_body = "img.png", png_bytes(96, 54, (0, 128, 0))
     fake.result = {"images": [{"url": fake.media_url, "width": 96, "height": 54}]}
     req = ImageRequest(model="fal-ai/flux/schnell", prompt="a forest", seed=5, width=64, height=36,
-                       options={**FAST, "inputs": {"prompt": "prompt", "seed": "seed"},
+                       options={"inputs": {"prompt": "prompt", "seed": "seed"},
                                 "params": {"image_size": "landscape_16_9"}})
     result = FalProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
     assert fake.submits[0]["json"] == {"prompt": "a forest", "seed": 5, "image_size": "landscape_16_9"}
@@ -104,38 +120,92 @@ def test_custom_app_text_to_image(fake, tmp_path):
         assert img.size == (64, 36) and img.getpixel((10, 10)) == (0, 128, 0)
 
 
-# -- transient faults -----------------------------------------------------------------------------
+# -- transient faults and submissions -------------------------------------------------------------
 
-def test_submit_429_is_retried_by_the_sdk(fake, frames, mp4_bytes, tmp_path):
+def test_submit_429_is_transient_and_sent_once(fake, frames, mp4_bytes, tmp_path):
     fake.media_body = mp4_bytes
-    fake.submit_errors = [(429, {"detail": "Too many requests"}, {"Retry-After": "0"})]
-    result = FalProvider().video(video_request(frames), ctx_for(tmp_path))
-    assert result.path.read_bytes() == mp4_bytes
+    fake.submit_errors = [(429, {"detail": "Too many requests"}, {"Retry-After": "3"})]
+    p = FalProvider()
+    with pytest.raises(TransientError, match="HTTP 429") as err:
+        p.video(video_request(frames), ctx_for(tmp_path))
+    assert err.value.retry_after == 3
+    assert len(fake.submits) == 1  # the SDK did not repeat it: the runner retries
+    assert p.video(video_request(frames), ctx_for(tmp_path)).path.read_bytes() == mp4_bytes
     assert len(fake.submits) == 2
 
 
-def test_submit_500_is_transient_then_next_call_succeeds(fake, frames, mp4_bytes, tmp_path):
+@pytest.mark.parametrize("answer", [(500, {"detail": "Internal Server Error"}, {}),
+                                    (503, {"detail": "busy"}, {"x-fal-request-id": "r"}),
+                                    INGRESS_503, (504, {"detail": "gateway"}, {})],
+                         ids=["500", "503", "503-ingress", "504"])
+def test_submit_5xx_is_sent_once_and_uncertain(fake, frames, tmp_path, answer):
+    # the SDK would repeat an ingress 503/504 up to 10 times (_maybe_retry_request): not here
+    fake.submit_errors = [answer]
+    journal = MemoryJournal()
+    with pytest.raises(SubmitUncertain) as err:
+        FalProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
+    assert len(fake.submits) == 1
+    assert f"HTTP {answer[0]}" in str(err.value) and "https://fal.ai/dashboard/requests" in str(err.value)
+    assert journal.value is None
+
+
+def test_submit_408_and_409_are_not_repeated_by_the_sdk(fake, frames, tmp_path):
+    # fal_client's RETRY_CODES would repeat these submissions up to 10 times
+    fake.submit_errors = [(408, {"detail": "request timeout"}, {})]
+    with pytest.raises(TransientError, match="HTTP 408"):  # the request was not read: the runner retries
+        FalProvider().video(video_request(frames), ctx_for(tmp_path))
+    assert len(fake.submits) == 1
+    fake.submit_errors = [(409, {"detail": "conflict"}, {})]
+    with pytest.raises(ProviderError, match="HTTP 409") as err:
+        FalProvider().video(video_request(frames), ctx_for(tmp_path))
+    assert not isinstance(err.value, TransientError)
+    assert len(fake.submits) == 2
+
+
+def test_submit_to_a_closed_port_is_transient(fake, frames, tmp_path, monkeypatch):
+    import fal_client.client as fc
+
+    from fal_fakes import _free_port
+
+    monkeypatch.setattr(fc, "QUEUE_URL_FORMAT", f"https://127.0.0.1:{_free_port()}/")
+    with pytest.raises(TransientError, match="ConnectError"):
+        FalProvider().video(video_request(frames), ctx_for(tmp_path))
+    assert fake.submits == []
+
+
+def test_status_5xx_is_transient_and_the_retry_resumes(fake, frames, mp4_bytes, tmp_path):
     fake.media_body = mp4_bytes
-    fake.submit_errors = [(500, {"detail": "Internal Server Error"}, {})]
+    fake.status_errors = [(500, {"detail": "oops"}, {})]
+    journal = MemoryJournal()
     p = FalProvider()
     with pytest.raises(TransientError, match="HTTP 500"):
-        p.video(video_request(frames), ctx_for(tmp_path))
-    assert p.video(video_request(frames), ctx_for(tmp_path)).path.read_bytes() == mp4_bytes
-
-
-def test_status_500_is_retried_by_the_provider(fake, frames, mp4_bytes, tmp_path):
-    fake.media_body = mp4_bytes
-    fake.status_errors = [(500, {"detail": "oops"}, {}), (503, {"detail": "busy"}, {"x-fal-request-id": "r"})]
+        p.video(video_request(frames), ctx_for(tmp_path, journal=journal))
+    assert journal.value["job_id"] == "req-1"
     log: list[str] = []
-    result = FalProvider().video(video_request(frames), ctx_for(tmp_path, log=log))
+    result = p.video(video_request(frames), ctx_for(tmp_path, journal=journal, log=log))
     assert result.path.read_bytes() == mp4_bytes
-    assert len(fake.submits) == 1 and any("trying again" in line for line in log)
+    assert len(fake.submits) == 1 and any("resuming job req-1" in line for line in log)
 
 
-def test_result_500_is_retried(fake, frames, mp4_bytes, tmp_path):
+def test_result_500_is_transient_and_the_retry_fetches_again(fake, frames, mp4_bytes, tmp_path):
     fake.media_body = mp4_bytes
     fake.result_errors = [(500, {"detail": "storage hiccup"}, {})]
-    assert FalProvider().video(video_request(frames), ctx_for(tmp_path)).path.read_bytes() == mp4_bytes
+    journal = MemoryJournal()
+    p = FalProvider()
+    with pytest.raises(TransientError):
+        p.video(video_request(frames), ctx_for(tmp_path, journal=journal))
+    assert p.video(video_request(frames), ctx_for(tmp_path, journal=journal)).path.read_bytes() == mp4_bytes
+    assert len(fake.submits) == 1
+
+
+def test_recorded_request_unknown_at_fal_is_submitted_again(fake, frames, mp4_bytes, tmp_path):
+    fake.media_body = mp4_bytes
+    journal = MemoryJournal()
+    journal.record("req-gone", provider="fal")
+    log: list[str] = []
+    FalProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal, log=log))
+    assert fake.polled[0] == "req-gone" and len(fake.submits) == 1
+    assert any("gone at the vendor" in line for line in log)
 
 
 # -- failures -------------------------------------------------------------------------------------
@@ -145,10 +215,12 @@ def test_content_policy_violation_is_refused_with_vendor_reason(fake, frames, tm
         "loc": ["body", "prompt"], "msg": "The content was flagged by a content checker.",
         "type": "content_policy_violation", "url": "https://docs.fal.ai/errors#content_policy_violation",
     }]}, {"X-Fal-Error-Type": "content_policy_violation"})]
+    journal = MemoryJournal()
     with pytest.raises(RefusedError) as err:
-        FalProvider().video(video_request(frames), ctx_for(tmp_path))
+        FalProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert "The content was flagged by a content checker. [prompt]" in str(err.value)
     assert err.value.job_id == "req-1"
+    assert journal.value is None  # nothing to resume: a new prompt is a new request
 
 
 def test_validation_error_is_provider_error(fake, frames, tmp_path):
@@ -163,31 +235,39 @@ def test_completed_with_error_names_the_request(fake, frames, tmp_path):
     fake.completed_extra = {"error": "Runner crashed", "error_type": "runner_disconnected"}
     with pytest.raises(ProviderError) as err:
         FalProvider().video(video_request(frames), ctx_for(tmp_path))
+    assert not isinstance(err.value, TransientError)  # fal already retried it on new runners
     assert "Runner crashed" in str(err.value) and err.value.job_id == "req-1"
+
+
+def test_completed_with_content_policy_error_is_refused(fake, frames, tmp_path):
+    fake.completed_extra = {"error": "Output flagged", "error_type": "content_policy_violation"}
+    with pytest.raises(RefusedError):
+        FalProvider().video(video_request(frames), ctx_for(tmp_path))
 
 
 def test_timeout_cancels_the_request(fake, frames, tmp_path):
     fake.script = ["IN_QUEUE"] + ["IN_PROGRESS"] * 10_000
     with pytest.raises(ProviderError) as err:
-        FalProvider().video(video_request(frames, timeout=0.3), ctx_for(tmp_path))
+        FalProvider().video(video_request(frames), ctx_for(tmp_path, timeout=0.3))
     assert not isinstance(err.value, TransientError)
     assert err.value.job_id == "req-1" and "0.3 s" in str(err.value)
     assert fake.cancels == ["req-1"]
 
 
 @pytest.mark.parametrize("body", [{"nope": 1}, "<html>not json</html>"])
-def test_malformed_submit_response_is_provider_error(fake, frames, tmp_path, body):
+def test_malformed_submit_response_is_uncertain(fake, frames, tmp_path, body):
     fake.submit_override = body
-    with pytest.raises(ProviderError, match="unexpected response") as err:
+    with pytest.raises(SubmitUncertain, match="unexpected answer from the queue"):
         FalProvider().video(video_request(frames), ctx_for(tmp_path))
-    assert not isinstance(err.value, TransientError)
+    assert len(fake.submits) == 1
 
 
 def test_result_without_video_is_provider_error(fake, frames, tmp_path):
     fake.result = {"something": "else"}
+    journal = MemoryJournal()
     with pytest.raises(ProviderError, match="no file") as err:
-        FalProvider().video(video_request(frames), ctx_for(tmp_path))
-    assert err.value.job_id == "req-1"
+        FalProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
+    assert err.value.job_id == "req-1" and journal.value is None
 
 
 def test_result_that_is_not_a_video_is_provider_error(fake, frames, tmp_path):
@@ -230,6 +310,25 @@ def test_check_durations_and_aspect():
     problems = p.check(Job.FIRST_LAST_VIDEO, veo, seconds=5, width=720, height=720, options={})
     assert any("4, 6, 8 s" in x for x in problems) and any("16:9, 9:16" in x for x in problems)
     assert p.check(Job.FIRST_FRAME_VIDEO, veo, seconds=8, width=1280, height=720, options={})
+
+
+def test_reads_and_options_schema():
+    p = FalProvider()
+    assert p.reads_for(Job.FIRST_LAST_VIDEO, p.resolve_model(WAN)) == {"camera", "negative_prompt", "seed"}
+    assert p.reads_for(Job.FIRST_LAST_VIDEO, p.resolve_model(VEO)) == {"camera", "negative_prompt"}
+    assert p.reads_for(Job.TEXT_TO_IMAGE, p.resolve_model("fal-ai/flux/schnell")) == {"negative_prompt", "seed"}
+    names = {o.name: o.identity for o in p.options_schema}
+    assert names == {"timeout": False, "poll_interval": False, "read_timeout": False, "upload": False,
+                     "inputs": True, "params": True, "durations": True, "keyframe_prompt": True}
+
+
+def test_camera_and_inline_negative_in_the_prompt(fake, frames, mp4_bytes, tmp_path):
+    fake.media_body = mp4_bytes
+    req = VideoRequest(model="acme/interp", prompt="the cat jumps", seed=3, width=64, height=36,
+                       options={"inputs": {"first_frame": "a", "last_frame": "b", "prompt": "text"}},
+                       first=frames[0], last=frames[1], seconds=1, negative_prompt="blur", camera="slow pan left")
+    FalProvider().video(req, ctx_for(tmp_path))
+    assert fake.submits[0]["json"]["text"] == "the cat jumps. Camera: slow pan left. Avoid: blur."
 
 
 def test_check_unknown_app_needs_mapping():

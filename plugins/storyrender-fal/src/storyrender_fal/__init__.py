@@ -1,6 +1,7 @@
 """storyrender provider plugin for fal.ai (``fal/APP_ID``).
 
-``fal_client`` is imported only when a job runs, so listing providers costs nothing.
+``fal_client`` is imported by ``FalProvider.load()`` (once, before a build's jobs run) or when a
+job runs, never at plugin discovery, so listing providers costs nothing.
 """
 
 from __future__ import annotations
