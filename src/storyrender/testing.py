@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["first_last_pngs", "png_bytes", "tiny_mp4", "write_png"]
+__all__ = ["first_last_pngs", "png_bytes", "tiny_mp4", "write_png", "kill_build_when"]
 
 Colour = tuple[int, int, int]
 
@@ -68,3 +68,31 @@ def tiny_mp4(path: str | Path, *, frames: int = 12, fps: int = 12, width: int = 
             for i in range(frames))
     encode_frames(ramp, path, fps=fps, width=width, height=height)
     return path
+
+
+def kill_build_when(board: str | Path, until, *, env: dict | None = None, timeout: float = 60.0) -> None:
+    """Run ``storyrender build -q BOARD`` in the board's folder, wait until ``until()`` is true
+    (e.g. the fake vendor saw the submission and a poll), then ``kill -9`` it: the crash a
+    resumed vendor job must survive.
+
+    :raises AssertionError: when the build ends first or *until* never holds within *timeout*.
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    board = Path(board)
+    proc = subprocess.Popen([sys.executable, "-m", "storyrender", "build", "-q", board.name], cwd=board.parent,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not until():
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.02)
+        assert until(), f"the build did not reach the kill point within {timeout:g} s"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        proc.stderr.close()

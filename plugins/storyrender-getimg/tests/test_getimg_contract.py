@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from getimg_fakes import KEY
 
 from storyrender.api import build, manifest_path, open_store, prepare
+from storyrender.testing import kill_build_when
 from storyrender.testing import png_bytes, tiny_mp4
 
 IMAGES = "/v2/images/generations"
@@ -239,18 +238,7 @@ def test_image_download_failing_once_generates_once(served, tmp_path):
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the generation stays pending
     path = write(tmp_path / "board.yaml", video=video(served))
-    proc = subprocess.Popen([sys.executable, "-m", "storyrender", "build", "-q", path.name], cwd=tmp_path,
-                            env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (served.creates and "vid-1" in served.polled):
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.02)
-        assert served.creates and "vid-1" in served.polled
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        proc.stderr.close()
+    kill_build_when(path, lambda: served.creates and "vid-1" in served.polled, env=cli_env())
     assert len(served.creates) == 1
 
     prepared = prepare(path)

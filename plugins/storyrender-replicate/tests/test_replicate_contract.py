@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from replicate_fakes import TOKEN
 
 from storyrender.api import build, open_store, prepare
+from storyrender.testing import kill_build_when
 from storyrender.graph.spec import vendor_seed
 from storyrender.testing import png_bytes, tiny_mp4
 
@@ -211,18 +210,7 @@ def test_download_failing_once_after_success_submits_once(served, tmp_path):
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the prediction stays processing
     path = write(tmp_path / "board.yaml", served)
-    proc = subprocess.Popen([sys.executable, "-m", "storyrender", "build", "-q", path.name], cwd=tmp_path,
-                            env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (served.creates and "pred1" in served.polled):
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.02)
-        assert served.creates and "pred1" in served.polled
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        proc.stderr.close()
+    kill_build_when(path, lambda: served.creates and "pred1" in served.polled, env=cli_env())
     assert len(served.creates) == 1
 
     prepared = prepare(path)

@@ -178,7 +178,7 @@ class _Request:
     negative_prompt: str = ""
     #: reference images of characters named in the prompt (paths), for providers that take them
     references: tuple[Path, ...] = ()
-    #: beat number and time code, for previz providers that draw them (``position_hints``)
+    #: beat number and time code, for previz providers that draw them (``"hints" in Provider.reads``)
     hints: Mapping[str, Any] = field(default_factory=dict)
     #: the beat's take (a new take is a new request; the seed already differs for seeded models)
     take: int = 1
