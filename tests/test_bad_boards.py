@@ -57,3 +57,23 @@ def test_cost_limit_check_happens_before_spending(write_board, cli, fake, tmp_pa
     assert res.returncode == 2, res.stderr
     assert "over the budget" in res.stderr
     assert fake() == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "nul"])
+def test_a_board_that_is_no_file_is_refused_at_once(kind, cli, tmp_path):
+    import os
+
+    from storyrender.errors import BoardError
+    from storyrender.spec.yamlpos import load_yaml
+
+    if kind == "nul":  # a path with a NUL byte cannot reach the CLI: the loader is called directly
+        with pytest.raises(BoardError, match="NUL byte"):
+            load_yaml(__import__("pathlib").Path("bo\0ard.yaml"))
+        return
+    path = "/dev/zero"
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "board.yaml")
+        path = "board.yaml"
+    res = cli(["validate", path], cwd=tmp_path, timeout=20)
+    assert res.returncode == 2 and "is not a regular file" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".storyrender").exists()

@@ -59,7 +59,13 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
         if path.is_dir():
             raise BoardError("is a directory, not a storyboard file", file=name,
                              hint="Pass the path of a .yaml file.")
-        raw = path.read_bytes()
+        if path.exists() and not path.is_file():  # a FIFO, a socket or a device never ends
+            raise BoardError("is not a regular file (a pipe or a device?)", file=name,
+                             hint="Pass the path of a .yaml file.")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # bounded, whatever the file claims to be
+    except ValueError:  # an embedded NUL byte in the path
+        raise BoardError("is not a valid path (it holds a NUL byte)", file=name.replace("\0", "\\0")) from None
     except FileNotFoundError:
         raise BoardError("no such file", file=name, hint="Check the path.") from None
     except PermissionError:
@@ -67,7 +73,7 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
     except IsADirectoryError:
         raise BoardError("is a directory, not a storyboard file", file=name) from None
     if len(raw) > MAX_BYTES:
-        raise BoardError(f"is {len(raw)} bytes; storyboards are limited to {MAX_BYTES} bytes", file=name)
+        raise BoardError(f"is over {MAX_BYTES} bytes, the limit for a storyboard", file=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
