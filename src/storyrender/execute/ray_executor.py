@@ -277,7 +277,10 @@ class RayMaker:
                     f"(set STORYRENDER_RAY_AUTOSCALE=1 if the cluster adds nodes on demand)")
 
     def __call__(self, node: Node, inputs: list[Path], tmp: Path, *, providers: Mapping[str, Any],
-                 log: Callable[[str], None], cancelled: Callable[[], bool]) -> ops.Outcome:
+                 log: Callable[[str], None], cancelled: Callable[[], bool], journal: Any = None,
+                 charge: Callable[[], None] | None = None) -> ops.Outcome:
+        # A worker has no store: its vendor jobs are not recorded (a retry there submits again),
+        # and the runner reserves the budget for every attempt.
         if node.kind == "file":  # a copy of a file on this machine: nothing to send anywhere
             return ops.make(node, inputs, tmp, providers=providers, log=log, cancelled=cancelled)
         provider = providers.get(node.provider) if node.provider else None

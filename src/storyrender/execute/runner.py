@@ -178,7 +178,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     """Make every missing node needed for *targets* (default: the graph's targets).
 
     *maker* makes one node (the signature of :func:`ops.make`, which is the default, or the
-    executor's own ``maker`` when it has one, e.g. the Ray executor's).
+    executor's own ``maker`` when it has one, e.g. the Ray executor's); provider nodes also get
+    ``journal`` (where the vendor job id is recorded) and ``charge`` (the per-submission budget hook).
     """
     events = events or NullEvents()
     executor = executor or ThreadExecutor()
@@ -204,7 +205,6 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
         return JobJournal(lambda: store.get_job(key), lambda job: store.record_job(key, job),
                           lambda: store.clear_job(key))
 
-    extra_args = make is ops.make  # the in-process maker takes the journal and the budget hook
 
     def work(key: str) -> NodeReport:
         node = graph[key]
@@ -234,7 +234,7 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                     with store.tmp_dir() as tmp:
                         try:
                             more = {"journal": journal_for(key), "charge": lambda: spend.reserve(node)} \
-                                if extra_args and node.is_provider_job else {}
+                                if node.is_provider_job else {}
                             out = make(node, inputs, tmp, providers=providers,
                                        log=lambda m: events.node_log(node, redact(m)),
                                        cancelled=lambda: getattr(executor, "cancelled", False), **more)

@@ -80,22 +80,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from storyrender.errors import ProviderError, RefusedError, TransientError
-from storyrender.providers.base import (
+from storyrender.provider_api import (
     CALL_OPTIONS,
     ImageRequest,
     Job,
+    JobGone,
+    JobStatus,
     KeyframeRequest,
     Limits,
     ModelInfo,
     Option,
     Price,
     Provider,
+    ProviderError,
+    RefusedError,
     Result,
     RunContext,
+    SubmitUncertain,
+    TransientError,
     VideoRequest,
+    run_hosted,
 )
-from storyrender.providers.hosted import JobGone, JobStatus, SubmitUncertain, run_hosted
 from storyrender.providers.kit import (
     NEXT_KEYFRAME_PROMPT,
     InputMap,

@@ -89,20 +89,25 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from storyrender.errors import ProviderError, RefusedError, TransientError
-from storyrender.providers.base import (
+from storyrender.provider_api import (
     ImageRequest,
     Job,
+    JobGone,
+    JobStatus,
     KeyframeRequest,
     ModelInfo,
     Option,
     Price,
     Provider,
+    ProviderError,
+    RefusedError,
     Result,
     RunContext,
+    SubmitUncertain,
+    TransientError,
     VideoRequest,
+    run_hosted,
 )
-from storyrender.providers.hosted import JobGone, JobStatus, SubmitUncertain, run_hosted
 from storyrender.providers.kit import (
     NEXT_KEYFRAME_PROMPT,
     compose_prompt,

@@ -94,22 +94,28 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
-from storyrender.providers.base import (
+from storyrender.provider_api import (
     CALL_OPTIONS,
     ImageRequest,
     Job,
+    JobGone,
+    JobStatus,
     KeyframeRequest,
     Limits,
+    MissingKeyError,
     ModelInfo,
     Option,
     Price,
     Provider,
+    ProviderError,
+    RefusedError,
     Result,
     RunContext,
+    SubmitUncertain,
+    TransientError,
     VideoRequest,
+    run_hosted,
 )
-from storyrender.providers.hosted import JobGone, JobStatus, SubmitUncertain, run_hosted
 from storyrender.providers.kit import (
     atomic_output,
     compose_prompt,

@@ -77,8 +77,7 @@ import base64
 import binascii
 from typing import Any, Mapping
 
-from storyrender.errors import ProviderError, RefusedError, TransientError
-from storyrender.providers.base import (
+from storyrender.provider_api import (
     ImageRequest,
     Job,
     KeyframeRequest,
@@ -87,10 +86,13 @@ from storyrender.providers.base import (
     Option,
     Price,
     Provider,
+    ProviderError,
+    RefusedError,
     Result,
     RunContext,
+    SubmitUncertain,
+    TransientError,
 )
-from storyrender.providers.hosted import SubmitUncertain
 from storyrender.providers.kit import compose_prompt, png_bytes, retry_after_seconds, save_png_fitted
 
 __all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image", "keyframe_instruction",
