@@ -26,6 +26,7 @@ from .providers.base import (
     Result,
     RunContext,
     SpeechRequest,
+    StoryRequest,
     VideoRequest,
 )
 from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUncertain, run_hosted
@@ -33,7 +34,7 @@ from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUnce
 __all__ = [
     # the contract
     "Provider", "Job", "ModelInfo", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
-    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "Result", "RunContext", "JobJournal",
+    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed",
     # hosted jobs
     "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",

@@ -18,6 +18,7 @@ COMMANDS = {
     "providers": "storyrender.cli.providers_cmd:providers",
     "templates": "storyrender.cli.templates_cmd:templates",
     "init": "storyrender.cli.init_cmd:init",
+    "new": "storyrender.cli.new_cmd:new",
     "cache": "storyrender.cli.cache_cmd:cache",
     "review": "storyrender.cli.review_cmd:review",
 }

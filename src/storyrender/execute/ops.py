@@ -23,6 +23,7 @@ from ..providers.base import (
     Provider,
     RunContext,
     SpeechRequest,
+    StoryRequest,
     VideoRequest,
 )
 
@@ -61,6 +62,11 @@ def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
     comes from the spec, whose identity is the node's key, or from the input artifacts)."""
     job = Job(spec.job)
     options = dict(spec.options)
+    if job is Job.WRITE_STORY:
+        h = spec.hints
+        return StoryRequest(model=spec.model, premise=spec.prompt, style=spec.text, beats=tuple(h["beats"]),
+                            width=spec.width, height=spec.height, schema=h["schema"],
+                            instructions=h["instructions"], options=options, take=spec.take)
     if job is Job.SPEECH:
         return SpeechRequest(model=spec.model, text=spec.text, seed=spec.seed, voice=spec.voice, options=options,
                              take=spec.take)

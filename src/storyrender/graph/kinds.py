@@ -17,7 +17,7 @@ class Kind:
 
     :param suffix: the artifact's file suffix (``None``: the spec's ``format`` decides, for exports)
     :param provider: made by a provider (may cost money) rather than by a local operation
-    :param group: how reports group it (``keyframe``, ``segment``, ``voice``, ``stitch``)
+    :param group: how reports group it (``keyframe``, ``segment``, ``voice``, ``stitch``, ``writer``)
     :param weight: scheduling weight (critical-path estimate: provider jobs take far longer)
     :param seconds: a wall-time guess for ``plan`` (cloud providers; ``local_seconds`` for the
         offline animatic)
@@ -40,6 +40,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("keyframe", ".png", True, "keyframe", 10.0, seconds=15.0, local_seconds=0.1),
     Kind("segment", ".mp4", True, "segment", 10.0, seconds=90.0, local_seconds=1.0),
     Kind("speech", ".wav", True, "voice", 10.0, seconds=3.0, local_seconds=0.5),
+    Kind("story", ".json", True, "writer", 1.0, seconds=20.0, local_seconds=0.0),
     Kind("file", ".png", False, "keyframe", seconds=0.0),
     Kind("lastframe", ".png", False, "keyframe", seconds=0.2),
     Kind("piece", ".mp4", False, "stitch"),

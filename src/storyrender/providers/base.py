@@ -14,6 +14,7 @@ next-keyframe       ``next_keyframe``       keyframe k from keyframe k-1 and bea
 first-last-video    ``video``               a segment from a first and a last frame
 first-frame-video   ``video``               a segment from a first frame only (extend mode)
 speech              ``speech``              a WAV/MP3 of a beat's ``say:`` text
+write-story         ``write_story``         a story as JSON (``storyrender new``): one entry per beat
 ==================  ======================  =================================================
 
 Every method receives a frozen request and a :class:`RunContext`, writes its artifact to
@@ -48,6 +49,7 @@ __all__ = [
     "KeyframeRequest",
     "VideoRequest",
     "SpeechRequest",
+    "StoryRequest",
     "Result",
     "RunContext",
     "Provider",
@@ -64,6 +66,7 @@ class Job(str, enum.Enum):
     FIRST_LAST_VIDEO = "first-last-video"
     FIRST_FRAME_VIDEO = "first-frame-video"
     SPEECH = "speech"
+    WRITE_STORY = "write-story"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -221,6 +224,29 @@ class SpeechRequest:
     take: int = 1
 
 
+@dataclass(frozen=True)
+class StoryRequest:
+    """write-story: tell ``premise`` in ``len(beats)`` beats (``storyrender new``).
+
+    ``beats`` holds each beat's length in seconds (already sized to the video model's clip
+    lengths); ``schema`` is the JSON Schema the answer must match (derived from the storyboard
+    schema: ``{"title", "beats": [{"id", "prompt", "camera", "caption"}]}``), for vendors that
+    constrain their output to a schema; ``instructions`` is the text that asks for it. Write the
+    answer (JSON matching ``schema``) to ``ctx.output_path``; storyrender checks it again.
+    """
+
+    model: str
+    premise: str
+    style: str
+    beats: tuple[float, ...]
+    width: int
+    height: int
+    schema: Mapping[str, Any]
+    instructions: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 1
+
+
 @dataclass
 class Result:
     """What a provider returns: the artifact's path, and what it learnt about the job.
@@ -335,6 +361,7 @@ class Provider:
         Job.FIRST_LAST_VIDEO: ".mp4",
         Job.FIRST_FRAME_VIDEO: ".mp4",
         Job.SPEECH: ".wav",
+        Job.WRITE_STORY: ".json",
     }
 
     # -- description -------------------------------------------------------------------------
@@ -449,6 +476,9 @@ class Provider:
     def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
         raise NotImplementedError
 
+    def write_story(self, request: StoryRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
     def run(self, job: Job, request: Any, ctx: RunContext) -> Result:
         """Dispatch *request* to the method for *job*."""
         if job is Job.TEXT_TO_IMAGE:
@@ -459,6 +489,8 @@ class Provider:
             return self.video(request, ctx)
         if job is Job.SPEECH:
             return self.speech(request, ctx)
+        if job is Job.WRITE_STORY:
+            return self.write_story(request, ctx)
         raise ValueError(f"unknown job {job!r}")
 
 

@@ -20,6 +20,7 @@ from ..base import (
     Result,
     RunContext,
     SpeechRequest,
+    StoryRequest,
     VideoRequest,
 )
 
@@ -45,6 +46,8 @@ class LocalProvider(Provider):
             description="previz keyframes and optical-flow interpolated segments",
         ),
         ModelInfo(name="espeak", jobs=frozenset({Job.SPEECH}), description="espeak-ng speech, silence without it"),
+        ModelInfo(name="template", jobs=frozenset({Job.WRITE_STORY}),
+                  description="storyrender new offline: the premise in a fixed progression (a template, not a story)"),
     )
 
     def __init__(self) -> None:
@@ -68,6 +71,14 @@ class LocalProvider(Provider):
         if info is None:
             raise KeyError(model)
         return info
+
+    def write_story(self, request: StoryRequest, ctx: RunContext) -> Result:
+        import json
+
+        from ...story.template import template_story
+
+        ctx.write(json.dumps(template_story(request.premise, len(request.beats)), indent=1).encode())
+        return Result(ctx.output_path, cost_usd=0.0, info={"template": True})
 
     def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:
         from . import draw
