@@ -297,6 +297,7 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
                              warnings=list(whole.warnings))
         if write_outputs and status == "ok" and t is None:
             report.outputs = _publish(p, store)
+            report.continuity = _continuity(p, store, report)
         store.set_state(_state_name(p.board), snapshot(p.graph))
         if write_outputs and status == "ok" and t is None:  # the lock travels with the board
             warning = write_lock(lock_path(p.board.source), p.graph, p.board.source.name)
@@ -308,6 +309,17 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
     if events is not None:
         events.build_finished(whole)
     return reports
+
+
+def _continuity(prepared: Prepared, store: Store, report: BuildReport) -> dict[str, Any] | None:
+    """Seam scores and drift of the published video; a measuring failure is only a warning."""
+    from .continuity.analyze import analyze
+
+    try:
+        return analyze(prepared, store)
+    except Exception as exc:  # the video is made; not being able to score it must not fail the build
+        report.warnings.append(f"continuity scores not measured: {exc.__class__.__name__}: {exc}")
+        return None
 
 
 def _publish(prepared: Prepared, store: Store) -> dict[str, str]:
@@ -359,6 +371,7 @@ def _write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> Pa
             for b in board.beats
         ],
         "nodes": [r.as_dict() for r in report.nodes],
+        "continuity": report.continuity,
     }
     write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     from .review import write_review_after_build  # the page beside the output; a failure is only a warning

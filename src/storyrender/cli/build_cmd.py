@@ -107,13 +107,18 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
             "size": p.board.output.size, "fps": p.board.output.fps,
             **totals,
             "failures": [{"node": f.label, "error": f.error} for f in report.failures],
-            "warnings": list(report.warnings)})
+            "warnings": list(report.warnings),
+            "continuity": report.continuity["summary"] if report.continuity else None})
         if report.status == "interrupted":
             status = EXIT_INTERRUPTED
         elif report.status != "ok" and status != EXIT_INTERRUPTED:
             status = EXIT_FAILED
         if not as_json and report.outputs.get("mp4"):
             click.echo(report.outputs["mp4"])
+            if report.continuity and not quiet:
+                from ..continuity.analyze import summary_line
+
+                click.echo(summary_line(report.continuity["summary"]), err=True)
     def total(key: str) -> float:
         return sum(r[key] for r in results)
 

@@ -21,6 +21,7 @@ COMMANDS = {
     "new": "storyrender.cli.new_cmd:new",
     "cache": "storyrender.cli.cache_cmd:cache",
     "review": "storyrender.cli.review_cmd:review",
+    "check": "storyrender.cli.check_cmd:check",
 }
 
 

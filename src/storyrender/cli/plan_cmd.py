@@ -27,9 +27,12 @@ def plan(board, cache_dir, offline, as_json, show_all):
     """
     from ..api import open_store, plan as make_plan, prepare
 
+    from ..continuity.analyze import cached as continuity_of
+
     p = prepare(board, offline=offline)
     with open_store(p.board, cache_dir) as store:
         rows, _ = make_plan(p, store)
+        continuity = continuity_of(p, store)
     todo = [r for r in rows if r.status == "render"]
     total_cost = sum(r.estimate_usd for r in todo)
     total_time = sum(r.estimate_seconds for r in todo)
@@ -48,6 +51,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
             "totals": {"nodes": len(rows), "render": len(todo), "cached": len([r for r in rows if r.status == "cached"]),
                        "provider_calls": len([r for r in todo if r.provider]),
                        "estimate_usd": round(total_cost, 6), "estimate_seconds": round(total_time, 1)},
+            "continuity": continuity,
         }
         click.echo(json.dumps(doc, indent=2))
         return
@@ -64,6 +68,10 @@ def plan(board, cache_dir, offline, as_json, show_all):
     cached = len([r for r in rows if r.status != "render"])
     click.echo(f"total: {len(todo)} to render ({len([r for r in todo if r.provider])} provider calls), "
                f"{cached} cached or not needed, estimated ${total_cost:.2f}, ~{total_time:.0f} s")
+    if continuity:
+        from ..continuity.analyze import summary_line
+
+        click.echo(summary_line(continuity["summary"]) + " (last build)")
     unpriced = sorted({f"{r.provider}/{r.model}" for r in todo if r.price_unknown})
     if unpriced:
         click.echo(f"note: no list price for {', '.join(unpriced)}: the estimate leaves them out "

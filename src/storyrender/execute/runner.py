@@ -93,6 +93,8 @@ class BuildReport:
     nodes: list[NodeReport] = field(default_factory=list)
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: seam scores and keyframe drift of the published video (:mod:`storyrender.continuity`)
+    continuity: dict[str, Any] | None = None
 
     @property
     def failures(self) -> list[NodeReport]:

@@ -90,6 +90,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 
     t = 0.0
     segments: list[str] = []
+    keyframes: list[dict] = []  # the keyframes the video passes through, for drift (continuity)
     prev_end: str | None = None
     for beat in board.beats:
         prompt = resolved_prompt(board, beat)
@@ -106,6 +107,9 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                                beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
         else:
             start = prev_end
+        if beat.index == 1 or board.mode == "extend":
+            keyframes.append({"index": beat.index - 1, "beat": max(1, beat.index - 1), "key": start,
+                              "characters": list(beat.characters)})
         # ---- the beat's end and its segment
         hints = {"label": f"beat {beat.index}", "timecode": _timecode(t + beat.seconds)}
         vch = resolution.get("video", beat)
@@ -122,6 +126,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                                     f"keyframe {beat.index}")
             seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
                                 f"segment {beat.index}", seconds=beat.seconds)
+            keyframes.append({"index": beat.index, "beat": beat.index, "key": end, "characters": list(beat.characters)})
             prev_end = end
         else:
             seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
@@ -133,6 +138,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
         t += beat.seconds
 
     _add_stitch(g, board, resolution, segments)
+    g.info["keyframes"] = keyframes
     return g
 
 

@@ -72,6 +72,7 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     from .contact import Tile, draw_contact_sheet
     from .media import last_frame, sync_copies, thumbnail_uri
     from .model import FROM_CACHE
+    from .joins import render_joins
     from .page import PREVIZ_NOTE, render_page
 
     manifest = Path(manifest)
@@ -150,13 +151,40 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
         st = contact.stat()
     state_contact = [signature, st.st_size, st.st_mtime_ns]
 
+    # ---- the continuity section: join frames from the final video, remembered by its key
+    join_thumbs = _join_thumbs(doc, store, state.get("joins") or {})
+    view.joins_html = render_joins(doc.get("continuity"), lambda f: join_thumbs.get(str(f)), view.board)
+
     # ---- the page
     files.html.parent.mkdir(parents=True, exist_ok=True)
     _write_if_changed(files.html, render_page(view))
-    new_state = {"thumbs": thumbs, "copies": copies, "contact": state_contact}
+    new_state = {"thumbs": thumbs, "copies": copies, "contact": state_contact, "joins": join_thumbs}
     if new_state != state:
         store.set_state(state_name, new_state)
     return files
+
+
+def _join_thumbs(doc: Mapping[str, Any], store, old: dict) -> dict:
+    """Frame number -> thumbnail of the frames that meet at each join (as ``str(frame)`` keys)."""
+    from .joins import THUMB, join_frames
+    from .media import thumbnail_uri
+
+    seams = (doc.get("continuity") or {}).get("seams") or []
+    final = next((n.get("key") for n in doc.get("nodes") or [] if n.get("role") == "final"), None)
+    wanted = {f for j in seams for f in j["frames"]}
+    if not wanted or not final:
+        return {}
+    if old.get("video") == final and all(str(f) in old for f in wanted):
+        got = {str(f): old[str(f)] for f in wanted}
+    else:
+        path = store.path(final)
+        got = {}
+        if path is not None:
+            try:
+                got = {str(f): thumbnail_uri(img, THUMB) for f, img in join_frames(path, wanted).items()}
+            except Exception as exc:  # a damaged video shows missing frames, it does not stop the page
+                log.warning("review: no join frames: %s", exc)
+    return {"video": final, **got}
 
 
 def write_review_after_build(manifest: str | os.PathLike, store, report, *,

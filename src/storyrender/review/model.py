@@ -109,3 +109,4 @@ class PageView:
     animatic: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)  # (node label, error)
     version: str = ""
+    joins_html: str = ""  # the continuity section (:mod:`storyrender.review.joins`)

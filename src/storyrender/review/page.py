@@ -14,6 +14,7 @@ import hashlib
 import html
 from typing import Any, Iterable
 
+from .joins import JOIN_CSS
 from .model import BeatView, NodeView, PageView
 
 __all__ = ["render_page", "PREVIZ_NOTE", "MP4_TYPE"]
@@ -273,7 +274,7 @@ def render_page(v: PageView) -> str:
 <meta name="referrer" content="no-referrer">
 <meta name="generator" content="storyrender {e(v.version)}">
 <title>{e(v.title)} · review</title>
-<style>{_CSS}:root{{--aspect:{aspect};--ratio:{ratio}}}</style>
+<style>{_CSS}{JOIN_CSS}:root{{--aspect:{aspect};--ratio:{ratio}}}</style>
 </head>
 <body>
 <header>
@@ -284,6 +285,7 @@ def render_page(v: PageView) -> str:
 {''.join(notices)}
 {_film(v)}
 <section class="stats" aria-label="totals">{''.join(stats)}</section>
+{v.joins_html}
 <h2>Beats</h2>
 <section class="beats">{beats}
 </section>
