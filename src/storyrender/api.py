@@ -42,6 +42,11 @@ class Prepared:
     resolution: Resolution
     graph: Graph
 
+    @property
+    def video_seconds(self) -> float:
+        """The planned video's length: its frames (each cut on the frame nearest its time) over the fps."""
+        return sum(p["frames"] for p in self.graph.info["pieces"]) / self.board.output.fps
+
 
 def prepare(path: str | os.PathLike, *, offline: bool = False, registry: ProviderRegistry | None = None) -> Prepared:
     """Load, validate and resolve *path*; build its graph. Raises BoardError for bad input."""
@@ -298,6 +303,7 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
         if write_outputs and status == "ok" and t is None:
             report.outputs = _publish(p, store)
             report.continuity = _continuity(p, store, report)
+            report.video_seconds = _written_seconds(report.outputs.get("mp4"))
         store.set_state(_state_name(p.board), snapshot(p.graph))
         if write_outputs and status == "ok" and t is None:  # the lock travels with the board
             warning = write_lock(lock_path(p.board.source), p.graph, p.board.source.name)
@@ -350,6 +356,15 @@ def _publish(prepared: Prepared, store: Store) -> dict[str, str]:
     return outputs
 
 
+def _written_seconds(mp4: str | None) -> float | None:
+    """The length of the MP4 that was written, as a player reads it (None when there is none)."""
+    if not mp4:
+        return None
+    from .media.probe import probe
+
+    return round(probe(Path(mp4), count_frames=False).duration, 3)
+
+
 def _write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> Path:
     board, graph = prepared.board, prepared.graph
     path = manifest_path(board)
@@ -360,7 +375,8 @@ def _write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> Pa
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "status": report.status,
         "outputs": report.outputs,
-        "output": {"size": board.output.size, "fps": board.output.fps, "seconds": round(board.total_seconds, 3),
+        "output": {"size": board.output.size, "fps": board.output.fps, "seconds": (report.video_seconds if report.video_seconds is not None
+                                                                    else round(prepared.video_seconds, 3)),
                    "frames": sum(p["frames"] for p in graph.info["pieces"])},
         "totals": report.totals(),
         "beats": [

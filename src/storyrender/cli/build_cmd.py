@@ -103,7 +103,8 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
         results.append({
             "board": p.board.display, "title": p.board.title, "status": report.status, "outputs": report.outputs,
             "manifest": str(_manifest(p)) if report.outputs else None,
-            "seconds_of_video": round(p.board.total_seconds, 3),
+            "seconds_of_video": (report.video_seconds if report.video_seconds is not None
+                                 else round(p.video_seconds, 3)),
             "size": p.board.output.size, "fps": p.board.output.fps,
             **totals,
             "failures": [{"node": f.label, "error": f.error} for f in report.failures],

@@ -43,7 +43,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
             "board": _rel(brd.source),
             "title": brd.title,
             "output": {"path": _rel(brd.output.path, brd.source.parent), "size": brd.output.size,
-                       "fps": brd.output.fps, "seconds": round(brd.total_seconds, 3)},
+                       "fps": brd.output.fps, "seconds": round(p.video_seconds, 3)},
             "beats": [{"index": b.index, "id": b.id, "seconds": b.seconds,
                        "estimate_usd": round(sum(r.estimate_usd for r in todo if r.beat == b.index), 6),
                        "render": [r.role for r in todo if r.beat == b.index]} for b in p.board.beats],
@@ -55,7 +55,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo(f"{p.board.display}: {len(p.board.beats)} beats, {p.board.total_seconds:g} s, "
+    click.echo(f"{p.board.display}: {len(p.board.beats)} beats, {round(p.video_seconds, 3):g} s, "
                f"{p.board.output.size} @ {p.board.output.fps} fps")
     shown = rows if show_all else [r for r in rows if r.status == "render"]
     if not shown:

@@ -95,6 +95,8 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     #: seam scores and keyframe drift of the published video (:mod:`storyrender.continuity`)
     continuity: dict[str, Any] | None = None
+    #: length of the MP4 that was written (probed), when one was
+    video_seconds: float | None = None
 
     @property
     def failures(self) -> list[NodeReport]:

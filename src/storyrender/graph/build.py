@@ -145,9 +145,9 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[str]) -> None:
     out = board.output
     fps = out.fps
-    n = [timeline.frames_for_seconds(b.seconds, fps) for b in board.beats]
-    trans = [timeline.Transition.of(b.transition.name, b.transition.seconds, fps) for b in board.beats[1:]]
-    pieces = timeline.plan_pieces(n, trans)
+    n, trans = timeline.frame_exact([b.seconds for b in board.beats],
+                                    [(b.transition.name, b.transition.seconds) for b in board.beats[1:]], fps)
+    pieces = timeline.plan_pieces(n, trans, end_on_keyframe=True)  # the last panel (an end card) shows clean
     times = timeline.cue_times(n, trans, fps)
     encode = {"width": out.width, "height": out.height, "fps": fps, "quality": out.quality, "fit": out.fit,
               "stitch": STITCH_VERSION, "recipe": RECIPE_VERSION}

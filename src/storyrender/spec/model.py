@@ -408,10 +408,15 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         ))
 
     # Transitions must fit inside the beats they overlap.
+    from ..stitch.timeline import frame_exact
+
+    frames, into = frame_exact([b.seconds for b in beats],
+                               [(b.transition.name, b.transition.seconds) if b.transition else ("cut", 0.0)
+                                for b in beats[1:]], fps) if beats else ([], [])
     for i, beat in enumerate(beats):
-        n = round(beat.seconds * fps)
-        t_in = round(beat.transition.seconds * fps) if beat.transition else 0
-        t_out = round(beats[i + 1].transition.seconds * fps) if i + 1 < len(beats) and beats[i + 1].transition else 0
+        n = frames[i]
+        t_in = into[i - 1].frames if i else 0
+        t_out = into[i].frames if i + 1 < len(beats) else 0
         if t_in + t_out > n:
             limit = beat.seconds - (t_out / fps if t_in else t_in / fps)
             ptr = f"/beats/{i + 1}/transition" if t_out else f"/beats/{i}/transition"

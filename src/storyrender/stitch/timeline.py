@@ -1,7 +1,7 @@
 """The stitch timeline: which frames of which clip land where, as pure data.
 
-Model (fixed): beat ``k`` has a clip with at least ``n_k + 1`` frames at the board fps, ``n_k = round(seconds_k *
-fps)``.  Frame 0 of the clip is its start keyframe and frame ``n_k`` its end keyframe, which is also the next clip's
+Model (fixed): beat ``k`` has a clip with at least ``n_k + 1`` frames at the board fps; ``n_k`` and the transition
+lengths come from :func:`frame_exact`, which puts every cut and transition on the frame nearest its running time.  Frame 0 of the clip is its start keyframe and frame ``n_k`` its end keyframe, which is also the next clip's
 frame 0 at a seamless join, so a beat *contributes* frames ``[0, n_k)`` of its clip.  A transition into beat
 ``k + 1`` of ``T`` frames (0 for ``cut``) overlaps the two clips:
 
@@ -16,7 +16,9 @@ Everything here is pure and returns frozen, JSON-serialisable dataclasses meant 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Literal, Sequence
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "cue_times",
     "total_frames",
     "frames_for_seconds",
+    "frame_exact",
 ]
 
 #: Every ``xfade`` transition of the bundled ffmpeg (9.x), in ffmpeg's order (``custom`` excluded: it needs an
@@ -50,6 +53,41 @@ TRANSITIONS: tuple[str, ...] = ("cut", *XFADE_TRANSITIONS)
 def frames_for_seconds(seconds: float, fps: int) -> int:
     """``round(seconds * fps)``: the frame count of a beat or a transition."""
     return int(round(float(seconds) * fps))
+
+
+def _frame_at(seconds: Fraction, fps: int) -> int:
+    """The frame nearest *seconds* (a half frame rounds up, so the result never depends on float noise)."""
+    return math.floor(seconds * fps + Fraction(1, 2))
+
+
+def frame_exact(beat_seconds: Sequence[float], transitions: Sequence[tuple[str, float]],
+                fps: int) -> tuple[list[int], list["Transition"]]:
+    """Beat frame counts ``n`` and transitions placed on the frame nearest their running time.
+
+    Beat ``k``'s clip enters the output at ``sum(beat seconds before k) - sum(transition seconds up to k)`` and
+    leaves it ``seconds_k`` later; each of those instants is rounded to the nearest frame on its own, so no cut or
+    transition is ever more than half a frame from its storyboard time and the whole video lasts
+    ``round(total seconds * fps)`` frames (rounding each beat instead lets the error pile up: 1.25 s beats at
+    10 fps would be 12 frames each).
+
+    :param transitions: ``(name, seconds)`` of the transition into each beat after the first.
+    """
+    if len(transitions) != max(0, len(beat_seconds) - 1):
+        raise ValueError(f"{len(beat_seconds)} beats need {len(beat_seconds) - 1} transitions, got {len(transitions)}")
+    secs = [Fraction(str(float(s))) for s in beat_seconds]
+    tsecs = [Fraction(0)] + [Fraction(0) if name == "cut" else Fraction(str(float(t))) for name, t in transitions]
+    enter: list[int] = []
+    leave: list[int] = []
+    at = Fraction(0)
+    for k, sk in enumerate(secs):
+        at -= tsecs[k]
+        enter.append(_frame_at(at, fps))
+        leave.append(_frame_at(at + sk, fps))
+        at += sk
+    n = [b - a for a, b in zip(enter, leave)]
+    trans = [Transition(name, leave[k] - enter[k + 1]) if name != "cut" else Transition()
+             for k, (name, _) in enumerate(transitions)]
+    return n, trans
 
 
 @dataclass(frozen=True)
@@ -86,7 +124,9 @@ class PieceSpec:
     * ``kind == "junction"``: ``beats == (k, k + 1)``; xfade of clip ``k`` frames ``[start, end)`` into clip
       ``k + 1`` frames ``[0, frames)``; ``transition`` is the xfade name.
 
-    ``beat_frames`` holds ``n`` of each beat in ``beats`` (the conform step retimes each clip to span its beat).
+    ``beat_frames`` holds, for each beat in ``beats``, the frames its clip is retimed to span: ``n`` (the clip's
+    end keyframe is the next clip's first frame), or ``n - 1`` for the last beat when the video ends on its end
+    keyframe (see :func:`plan_pieces`).
     ``out_start`` is the piece's first frame in the final timeline; it is not needed to encode the piece (see
     :meth:`key`), only to place captions.
     """
@@ -158,17 +198,24 @@ def total_frames(clip_frames: Sequence[int], transitions: Sequence[Transition]) 
     return sum(n) - sum(t.frames for t in transitions)
 
 
-def plan_pieces(clip_frames: Sequence[int], transitions: Sequence[Transition]) -> list[PieceSpec]:
+def plan_pieces(clip_frames: Sequence[int], transitions: Sequence[Transition], *,
+                end_on_keyframe: bool = False) -> list[PieceSpec]:
     """The pieces of the final video, in output order.
 
     :param clip_frames: ``n_k`` for each beat (frames the beat lasts, not counting its end keyframe).
     :param transitions: ``transitions[k]`` is the transition into beat ``k + 1``; ``len(clip_frames) - 1`` items.
+    :param end_on_keyframe: retime the last clip to ``n - 1`` frames so that the video's last frame is its end
+        keyframe (the board's final panel or pinned ``end_image``) rather than the frame before it.
     :raises ValueError: when a beat is shorter than its transitions (``T_in + T_out > n``).
 
     Bodies with no frames left (a beat entirely covered by its transitions) are left out; ``cut`` makes no
     junction.
     """
     n = _check(clip_frames, transitions)
+    # With end_on_keyframe the last clip is retimed to end one frame early, so its end keyframe (a pinned end card)
+    # is the video's last frame instead of falling just after it; every other clip's end keyframe is the next
+    # clip's frame 0.
+    span = n[:-1] + [max(1, n[-1] - 1) if end_on_keyframe else n[-1]]
     pieces: list[PieceSpec] = []
     pos = 0
     for k, nk in enumerate(n):
@@ -176,11 +223,12 @@ def plan_pieces(clip_frames: Sequence[int], transitions: Sequence[Transition]) -
         t_out = transitions[k].frames if k < len(n) - 1 else 0
         body = nk - t_in - t_out
         if body > 0:
-            pieces.append(PieceSpec("body", (k,), t_in, nk - t_out, None, body, pos, (nk,)))
+            pieces.append(PieceSpec("body", (k,), t_in, nk - t_out, None, body, pos, (span[k],)))
             pos += body
         if t_out:
             tr = transitions[k]
-            pieces.append(PieceSpec("junction", (k, k + 1), nk - t_out, nk, tr.name, t_out, pos, (nk, n[k + 1])))
+            pieces.append(PieceSpec("junction", (k, k + 1), nk - t_out, nk, tr.name, t_out, pos,
+                                    (span[k], span[k + 1])))
             pos += t_out
     return pieces
 
