@@ -19,6 +19,7 @@ COMMANDS = {
     "templates": "storyrender.cli.templates_cmd:templates",
     "init": "storyrender.cli.init_cmd:init",
     "new": "storyrender.cli.new_cmd:new",
+    "studio": "storyrender.cli.studio_cmd:studio",
     "cache": "storyrender.cli.cache_cmd:cache",
     "review": "storyrender.cli.review_cmd:review",
     "check": "storyrender.cli.check_cmd:check",
