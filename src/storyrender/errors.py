@@ -138,14 +138,20 @@ class StitchError(StoryrenderError):
 _KEY_ENV_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
+def secret_values() -> dict[str, str]:
+    """The values of the key-like environment variables (``*KEY*``, ``*TOKEN*``, ...), by value,
+    naming their variable: what :func:`redact` scrubs and what a storyboard may never contain."""
+    return {value: name for name, value in os.environ.items()
+            if value and len(value) >= 8 and any(h in name.upper() for h in _KEY_ENV_HINTS)}
+
+
 def redact(text: str) -> str:
     """Replace the value of every key-like environment variable found in *text* with ``***``."""
     if not text:
         return text
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and any(h in name.upper() for h in _KEY_ENV_HINTS):
-            if value in text:
-                text = text.replace(value, "***")
+    for value in sorted(secret_values(), key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, "***")
     # Bearer tokens and common key shapes that may come back in vendor error bodies.
     text = re.sub(r"(Bearer\s+)[A-Za-z0-9._\-]{8,}", r"\1***", text)
     text = re.sub(r"\b(sk|r8|key)[-_][A-Za-z0-9_\-]{12,}", "***", text)

@@ -17,7 +17,9 @@ def _env(monkeypatch):
 
 
 @pytest.fixture
-def fake(httpserver):
+def fake(httpserver, _env, monkeypatch):
+    """The fake API, reached through the SDK's own ``GETIMG_AI_BASE_URL`` (a board cannot set a host)."""
     fake = FakeGetimg(httpserver)
+    monkeypatch.setenv("GETIMG_AI_BASE_URL", fake.base)
     yield fake
     fake.settle()

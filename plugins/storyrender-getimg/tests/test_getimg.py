@@ -40,11 +40,9 @@ class Journal:
         return JobJournal(lambda: self.job, record, clear)
 
 
-def ctx_for(tmp_path: Path, fake=None, name: str = "seg.mp4", log: list | None = None, journal=None,
+def ctx_for(tmp_path: Path, name: str = "seg.mp4", log: list | None = None, journal=None,
             **call) -> RunContext:
     call = {"poll_interval": 0.01, **call}
-    if fake is not None:
-        call.setdefault("base_url", fake.base)
     return RunContext(tmp_path / name, log=(log.append if log is not None else None), call=call,
                       journal=journal.journal() if journal is not None else None)
 
@@ -62,7 +60,7 @@ def test_first_last_video_success(fake, frames, mp4_bytes, tmp_path):
     log: list[str] = []
     journal = Journal()
     result = GetimgProvider().video(video_request(frames, resolution="720p"),
-                                    ctx_for(tmp_path, fake, log=log, journal=journal))
+                                    ctx_for(tmp_path, log=log, journal=journal))
 
     assert len(fake.creates) == 1
     create = fake.creates[0]
@@ -87,7 +85,7 @@ def test_first_last_video_success(fake, frames, mp4_bytes, tmp_path):
 
 def test_first_frame_only_video(fake, frames, mp4_bytes, tmp_path):
     fake.media_body = mp4_bytes
-    GetimgProvider().video(video_request(frames, last=False, params={"seed": 3}), ctx_for(tmp_path, fake))
+    GetimgProvider().video(video_request(frames, last=False, params={"seed": 3}), ctx_for(tmp_path))
     body = fake.creates[0]["json"]
     assert [img["role"] for img in body["images"]] == ["first_frame"]
     assert body["seed"] == 3  # extra fields go through extra_body
@@ -97,7 +95,7 @@ def test_video_prompt_carries_camera_and_negative_prompt(fake, frames, mp4_bytes
     fake.media_body = mp4_bytes
     req = video_request(frames)
     req = VideoRequest(**{**req.__dict__, "camera": "slow push-in", "negative_prompt": "text, logos"})
-    GetimgProvider().video(req, ctx_for(tmp_path, fake))
+    GetimgProvider().video(req, ctx_for(tmp_path))
     assert fake.creates[0]["json"]["prompt"] == "the cat jumps. Camera: slow push-in. Avoid: text, logos."
 
 
@@ -105,7 +103,7 @@ def test_text_to_image(fake, tmp_path):
     fake.media_name, fake.media_body, fake.cost = "k0.png", png_bytes(96, 54, (0, 99, 0)), 0.035
     req = ImageRequest(model="seedream-5-lite", prompt="a forest", seed=None, width=64, height=36)
     journal = Journal()
-    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png", journal=journal))
+    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png", journal=journal))
     body = fake.creates[0]["json"]
     assert fake.creates[0]["path"] == "/v2/images/generations"
     assert body == {"model": "seedream-5-lite", "prompt": "a forest", "aspect_ratio": "16:9", "output_format": "png"}
@@ -117,11 +115,10 @@ def test_text_to_image(fake, tmp_path):
 
 
 def test_next_keyframe_sends_the_previous_keyframe(fake, frames, tmp_path, monkeypatch):
-    monkeypatch.setenv("GETIMG_AI_BASE_URL", fake.base)  # the SDK's own variable works
     fake.media_name, fake.media_body = "k1.png", png_bytes(64, 36, (1, 1, 1))
     req = KeyframeRequest(model="seedream-5-lite", prompt="the cat climbs", seed=None, width=64, height=36,
                           previous=frames[0], seconds=6, camera="pan left", negative_prompt="blur")
-    GetimgProvider().next_keyframe(req, ctx_for(tmp_path, None, "k1.png"))
+    GetimgProvider().next_keyframe(req, ctx_for(tmp_path, "k1.png"))
     body = fake.creates[0]["json"]
     assert body["prompt"] == "The same scene, 6 seconds later: the cat climbs. Camera: pan left. Avoid: blur."
     assert [data_uri_bytes(i["url"]) for i in body["images"]] == [frames[0].read_bytes()]
@@ -132,8 +129,7 @@ def test_reads_and_options():
     assert p.reads_for(Job.TEXT_TO_IMAGE) == {"negative_prompt"}
     assert p.reads_for(Job.NEXT_KEYFRAME) == p.reads_for(Job.FIRST_LAST_VIDEO) == {"camera", "negative_prompt"}
     names = {o.name: o.identity for o in p.options_schema}
-    assert {k for k, v in names.items() if not v} == {"timeout", "read_timeout", "poll_interval", "base_url",
-                                                       "durations"}
+    assert {k for k, v in names.items() if not v} == {"timeout", "read_timeout", "poll_interval", "durations"}
     assert "max_retries" not in names and "poll_retries" not in names
 
 
@@ -150,7 +146,7 @@ def test_the_sdk_client_never_retries(fake, frames, tmp_path, monkeypatch):
     monkeypatch.setattr(getimg, "GetimgAI", spy)
     fake.create_errors = [(500, {"error": {"code": "internal", "message": "boom"}}, {})]
     with pytest.raises(SubmitUncertain):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert made and all(k["max_retries"] == 0 for k in made)
     assert len(fake.creates) == 1
 
@@ -161,25 +157,26 @@ def test_create_429_is_transient_with_retry_after_and_not_repeated_by_the_sdk(fa
     fake.create_errors = [(429, {"error": {"code": "rate_limited", "message": "slow down"}},
                            {"retry-after-ms": "10"})] * 5
     with pytest.raises(TransientError) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert err.value.retry_after == pytest.approx(0.01) and "slow down" in str(err.value)
     assert len(fake.creates) == 1
 
 
-def test_create_refused_connection_is_transient(frames, tmp_path):
+def test_create_refused_connection_is_transient(frames, tmp_path, monkeypatch):
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
+    monkeypatch.setenv("GETIMG_AI_BASE_URL", f"http://127.0.0.1:{port}")
     with pytest.raises(TransientError, match="nothing was sent"):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, base_url=f"http://127.0.0.1:{port}"))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
 
 
 def test_create_500_is_uncertain_and_names_where_to_look(fake, frames, tmp_path):
     fake.create_errors = [(500, {"error": {"code": "internal", "message": "boom"}}, {})]
     with pytest.raises(SubmitUncertain) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert "HTTP 500" in str(err.value) and "/v2/billing/costs" in str(err.value)
     assert not isinstance(err.value, TransientError)
 
@@ -189,9 +186,9 @@ def test_poll_500_is_transient_and_the_retry_resumes_the_job(fake, frames, mp4_b
     fake.poll_errors = [(500, {"error": {"code": "internal", "message": "boom"}}, {})]
     journal = Journal()
     with pytest.raises(TransientError, match="HTTP 500"):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, journal=journal))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert journal.job["job_id"] == "vid-1"
-    result = GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, journal=journal))
+    result = GetimgProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert result.path.read_bytes() == mp4_bytes and len(fake.creates) == 1
     assert result.info["job_id"] == "vid-1"
 
@@ -200,7 +197,7 @@ def test_a_job_gone_at_the_vendor_is_submitted_again(fake, frames, mp4_bytes, tm
     fake.media_body = mp4_bytes
     journal = Journal()
     journal.job = {"provider": "getimg", "job_id": "vid-unknown"}
-    result = GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, journal=journal))
+    result = GetimgProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert "vid-unknown" in fake.polled and len(fake.creates) == 1
     assert result.info["job_id"] == "vid-1"
 
@@ -211,8 +208,8 @@ def test_image_download_failing_is_retried_from_the_recorded_url(fake, tmp_path)
     journal = Journal()
     req = ImageRequest(model="seedream-5-lite", prompt="a forest", seed=None, width=64, height=36)
     with pytest.raises(TransientError, match="downloading the result"):
-        GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png", journal=journal))
-    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png", journal=journal))
+        GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png", journal=journal))
+    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png", journal=journal))
     assert len(fake.creates) == 1 and fake.media_gets == 2  # generated once, downloaded twice
     assert result.info["job_id"] == "img-1" and result.cost_usd == pytest.approx(0.3)
 
@@ -222,7 +219,7 @@ def test_an_expired_image_url_generates_a_new_image(fake, tmp_path):
     journal = Journal()
     journal.job = {"provider": "getimg", "job_id": "img-old", "url": fake.url_for("expired.png")}
     req = ImageRequest(model="seedream-5-lite", prompt="a forest", seed=None, width=64, height=36)
-    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png", journal=journal))
+    result = GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png", journal=journal))
     assert len(fake.creates) == 1 and result.info["job_id"] == "img-1"
 
 
@@ -232,7 +229,7 @@ def test_image_answer_timing_out_is_uncertain_and_sent_once(fake, tmp_path):
     journal = Journal()
     req = ImageRequest(model="seedream-5-lite", prompt="a forest", seed=None, width=64, height=36)
     with pytest.raises(SubmitUncertain) as err:
-        GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png", journal=journal, timeout=0.3))
+        GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png", journal=journal, timeout=0.3))
     assert len(fake.creates) == 1
     assert "did not answer within 0.3 s" in str(err.value) and "/v2/billing/costs" in str(err.value)
     assert "timeout option" in str(err.value)
@@ -246,7 +243,7 @@ def test_failed_for_content_policy_is_refused(fake, frames, tmp_path):
                                                 "message": "The prompt was flagged by the safety system."}}
     journal = Journal()
     with pytest.raises(RefusedError) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, journal=journal))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert "The prompt was flagged by the safety system." in str(err.value) and err.value.job_id == "vid-1"
     assert journal.job is None  # a failed generation is not resumed
 
@@ -254,7 +251,7 @@ def test_failed_for_content_policy_is_refused(fake, frames, tmp_path):
 def test_failed_otherwise_is_provider_error(fake, frames, tmp_path):
     fake.final = {"status": "failed", "error": {"code": "generation_failed", "message": "GPU fell over"}}
     with pytest.raises(ProviderError) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert type(err.value) is ProviderError and "GPU fell over" in str(err.value)
 
 
@@ -263,14 +260,14 @@ def test_image_refusal_on_create(fake, tmp_path):
                                            "message": "Request rejected by moderation"}}, {})]
     req = ImageRequest(model="seedream-5-lite", prompt="x", seed=None, width=64, height=36)
     with pytest.raises(RefusedError, match="Request rejected by moderation"):
-        GetimgProvider().text_to_image(req, ctx_for(tmp_path, fake, "k0.png"))
+        GetimgProvider().text_to_image(req, ctx_for(tmp_path, "k0.png"))
 
 
 def test_timeout_names_the_generation(fake, frames, tmp_path):
     fake.hold = True
     log: list[str] = []
     with pytest.raises(ProviderError) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, log=log, timeout=0.3))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, log=log, timeout=0.3))
     assert not isinstance(err.value, TransientError)
     assert err.value.job_id == "vid-1" and "0.3 s" in str(err.value)
     assert "cannot cancel" in str(err.value) and "billed" in str(err.value)
@@ -281,35 +278,35 @@ def test_timeout_names_the_generation(fake, frames, tmp_path):
 def test_malformed_create_is_provider_error(fake, frames, tmp_path, body):
     fake.create_override = body
     with pytest.raises(ProviderError, match="unexpected response") as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert not isinstance(err.value, TransientError)
 
 
 def test_completed_without_file_is_provider_error(fake, frames, tmp_path):
     fake.final = {"status": "completed", "url": ""}
     with pytest.raises(ProviderError, match="no file"):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
 
 
 def test_download_that_is_not_a_video(fake, frames, tmp_path):
     fake.media_body = b"garbage"
     journal = Journal()
     with pytest.raises(ProviderError, match="not an MP4"):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake, journal=journal))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
     assert journal.job is None  # a useless result is not collected again
 
 
 def test_refused_key_not_in_message(fake, frames, tmp_path):
     fake.create_errors = [(401, {"error": {"message": f"bad key Bearer {KEY}"}}, {})]
     with pytest.raises(ProviderError) as err:
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert KEY not in str(err.value) and "GETIMG_API_KEY" in str(err.value)
 
 
 def test_missing_key_fails_before_any_request(fake, frames, monkeypatch, tmp_path):
     monkeypatch.delenv("GETIMG_API_KEY")
     with pytest.raises(MissingKeyError, match="GETIMG_API_KEY"):
-        GetimgProvider().video(video_request(frames), ctx_for(tmp_path, fake))
+        GetimgProvider().video(video_request(frames), ctx_for(tmp_path))
     assert fake.server.log == []
 
 

@@ -36,16 +36,16 @@ beats:
 """
 
 
-def getimg(model: str, base: str, extra: str = "") -> str:
-    return f'{{use: getimg/{model}, options: {{base_url: "{base}", poll_interval: 0.01{extra}}}}}'
+def getimg(model: str, extra: str = "") -> str:
+    return f'{{use: getimg/{model}, options: {{poll_interval: 0.01{extra}}}}}'
 
 
-def image(fake, extra: str = "") -> str:
-    return getimg("seedream-5-lite", fake.base, extra)
+def image(extra: str = "") -> str:
+    return getimg("seedream-5-lite", extra)
 
 
-def video(fake, extra: str = "") -> str:
-    return getimg("seedance-v1-pro", fake.base, extra)
+def video(extra: str = "") -> str:
+    return getimg("seedance-v1-pro", extra)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def make(path: Path):
 
 def cli_env() -> dict:
     env = dict(os.environ, GETIMG_API_KEY=KEY, NO_PROXY="127.0.0.1,localhost")
-    for var in ("STORYRENDER_CACHE", "GETIMG_AI_BASE_URL", "GETIMG_AI_CUSTOM_HEADERS"):
+    for var in ("STORYRENDER_CACHE", "GETIMG_AI_CUSTOM_HEADERS"):  # GETIMG_AI_BASE_URL: the fake
         env.pop(var, None)
     return env
 
@@ -99,13 +99,13 @@ def segment(report):
 
 
 def test_take_2_is_a_new_request_and_the_same_take_the_same_request(served, tmp_path):
-    path = write(tmp_path / "one" / "board.yaml", video=video(served))
+    path = write(tmp_path / "one" / "board.yaml", video=video())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     first_key = segment(report).key
     assert len(served.bodies(VIDEOS)) == 1
 
-    write(path, video=video(served), beat_extra=", take: 2")
+    write(path, video=video(), beat_extra=", take: 2")
     report, _ = make(path)
     assert report.status == "ok", report.failures
     assert segment(report).key != first_key
@@ -117,7 +117,7 @@ def test_take_2_is_a_new_request_and_the_same_take_the_same_request(served, tmp_
     report, _ = make(path)  # the same take again: cached, nothing sent
     assert len(served.creates) == before and report.totals()["rendered"] == 0
 
-    other = write(tmp_path / "two" / "board.yaml", video=video(served), beat_extra=", take: 2")
+    other = write(tmp_path / "two" / "board.yaml", video=video(), beat_extra=", take: 2")
     report, _ = make(other)  # the same take on a fresh cache: the same key and the same request
     assert report.status == "ok", report.failures
     assert served.bodies(VIDEOS)[2] == take2
@@ -127,13 +127,13 @@ def test_take_2_is_a_new_request_and_the_same_take_the_same_request(served, tmp_
 
 
 def test_camera_edit_changes_keyframe_1_and_the_segment_and_not_keyframe_0(served, tmp_path):
-    path = write(tmp_path / "board.yaml", image=image(served), keyframe=image(served), video=video(served))
+    path = write(tmp_path / "board.yaml", image=image(), keyframe=image(), video=video())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     assert [len(served.bodies(IMAGES)), len(served.bodies(VIDEOS))] == [2, 1]
     old = {n.role: n.key for n in report.nodes}
 
-    write(path, image=image(served), keyframe=image(served), video=video(served),
+    write(path, image=image(), keyframe=image(), video=video(),
           beat_extra=", camera: slow push-in")
     report, _ = make(path)
     assert report.status == "ok", report.failures
@@ -151,11 +151,11 @@ def test_camera_edit_changes_keyframe_1_and_the_segment_and_not_keyframe_0(serve
 
 
 def test_camera_edit_sends_nothing_when_getimg_draws_only_keyframe_0(served, tmp_path):
-    path = write(tmp_path / "board.yaml", image=image(served))
+    path = write(tmp_path / "board.yaml", image=image())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     sent = len(served.server.log)
-    write(path, image=image(served), beat_extra=", camera: slow push-in")
+    write(path, image=image(), beat_extra=", camera: slow push-in")
     report, _ = make(path)
     assert report.status == "ok", report.failures
     assert len(served.server.log) == sent  # zero requests at the fake
@@ -166,13 +166,13 @@ def test_camera_edit_sends_nothing_when_getimg_draws_only_keyframe_0(served, tmp
 
 
 def test_call_only_option_edits_render_nothing(served, tmp_path):
-    path = write(tmp_path / "board.yaml", image=image(served), keyframe=image(served), video=video(served))
+    path = write(tmp_path / "board.yaml", image=image(), keyframe=image(), video=video())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     sent = len(served.server.log)
 
     extra = ", timeout: 600, read_timeout: 30, durations: [1, 2]"
-    write(path, image=image(served, extra), keyframe=image(served, extra), video=video(served, extra))
+    write(path, image=image(extra), keyframe=image(extra), video=video(extra))
     path.write_text(path.read_text().replace("poll_interval: 0.01", "poll_interval: 0.02"))
     report, _ = make(path)
     assert report.status == "ok", report.failures
@@ -188,11 +188,11 @@ def test_call_only_option_edits_render_nothing(served, tmp_path):
                                                ("poll_intervall: 1", "poll_interval"),
                                                ("max_retries: 2", None)])
 def test_unknown_option_is_refused_with_line_and_suggestion(served, tmp_path, option, suggestion):
-    path = write(tmp_path / "board.yaml", video=video(served))
+    path = write(tmp_path / "board.yaml", video=video())
     lines = path.read_text().splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("  video:"))
     lines[at:at + 1] = ["  video:", "    use: getimg/seedance-v1-pro", "    options:",
-                        f'      base_url: "{served.base}"', f"      {option}"]
+                        f"      {option}"]
     path.write_text("\n".join(lines) + "\n")
     line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if t.strip() == option)
     res = subprocess.run([sys.executable, "-m", "storyrender", "validate", path.name], cwd=tmp_path, env=cli_env(),
@@ -213,7 +213,7 @@ def test_unknown_option_is_refused_with_line_and_suggestion(served, tmp_path, op
 
 def test_video_download_failing_once_after_success_submits_once(served, tmp_path):
     served.media_failures = 1
-    report, prepared = make(write(tmp_path / "board.yaml", video=video(served)))
+    report, prepared = make(write(tmp_path / "board.yaml", video=video()))
     assert report.status == "ok", report.failures
     assert len(served.bodies(VIDEOS)) == 1  # one submission: the retry resumed vid-1 and downloaded again
     assert served.media_gets == 2
@@ -225,7 +225,7 @@ def test_video_download_failing_once_after_success_submits_once(served, tmp_path
 
 def test_image_download_failing_once_generates_once(served, tmp_path):
     served.media_failures = 1
-    report, _ = make(write(tmp_path / "board.yaml", image=image(served)))
+    report, _ = make(write(tmp_path / "board.yaml", image=image()))
     assert report.status == "ok", report.failures
     assert len(served.bodies(IMAGES)) == 1 and served.media_gets == 2  # the recorded URL, downloaded again
     k0 = node(report, "keyframe:0")
@@ -237,7 +237,7 @@ def test_image_download_failing_once_generates_once(served, tmp_path):
 
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the generation stays pending
-    path = write(tmp_path / "board.yaml", video=video(served))
+    path = write(tmp_path / "board.yaml", video=video())
     kill_build_when(path, lambda: served.creates and "vid-1" in served.polled, env=cli_env())
     assert len(served.creates) == 1
 
@@ -265,7 +265,7 @@ def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
 
 def test_video_create_answer_timing_out_is_not_submitted_again(served, tmp_path):
     served.create_delay = 1.5  # the generation exists; the answer comes after the read timeout
-    report, prepared = make(write(tmp_path / "board.yaml", video=video(served, ", read_timeout: 0.4")))
+    report, prepared = make(write(tmp_path / "board.yaml", video=video(", read_timeout: 0.4")))
     assert report.status == "failed"
     assert len(served.creates) == 1  # the runner did not retry it
     seg = segment(report)
@@ -279,7 +279,7 @@ def test_video_create_answer_timing_out_is_not_submitted_again(served, tmp_path)
 
 def test_image_answer_timing_out_is_not_generated_again(served, tmp_path):
     served.create_delay = 1.0
-    report, _ = make(write(tmp_path / "board.yaml", image=image(served, ", timeout: 0.3")))
+    report, _ = make(write(tmp_path / "board.yaml", image=image(", timeout: 0.3")))
     assert report.status == "failed", [(n.role, n.status, n.error) for n in report.nodes]
     assert len(served.creates) == 1
     k0 = node(report, "keyframe:0")

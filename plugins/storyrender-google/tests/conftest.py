@@ -26,8 +26,12 @@ def env(clean_env, monkeypatch):
 
 
 @pytest.fixture
-def fake(httpserver) -> FakeGoogle:
-    return FakeGoogle(httpserver)
+def fake(httpserver, clean_env, monkeypatch) -> FakeGoogle:
+    """The fake API, reached through the SDK's own host variables (a board cannot set a host)."""
+    served = FakeGoogle(httpserver)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", served.base_url)
+    monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", served.base_url)
+    return served
 
 
 @pytest.fixture

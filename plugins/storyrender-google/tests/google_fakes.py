@@ -1,7 +1,7 @@
 """A fake of the Gemini API and of Vertex AI's Veo endpoints on 127.0.0.1 (pytest-httpserver).
 
-The real ``google-genai`` SDK is pointed at it with the provider's ``base_url`` option (or the
-SDK's GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL variables). Wire shapes follow the SDK's own
+The real ``google-genai`` SDK is pointed at it with the SDK's own GOOGLE_GEMINI_BASE_URL /
+GOOGLE_VERTEX_BASE_URL variables (a board cannot choose a host). Wire shapes follow the SDK's own
 converters: ``candidates[].content.parts[].inlineData`` for images, ``predictLongRunning`` +
 ``fetchPredictOperation`` with ``response.videos[].bytesBase64Encoded`` for Veo in Vertex mode.
 """
@@ -137,15 +137,13 @@ class Sent:
         self.request, self.call = request, call
 
 
-def _split(options: dict, base_url: str | None) -> tuple[dict, dict]:
+def _split(options: dict) -> tuple[dict, dict]:
     """(identity options, call-only options), as core splits a board's options by the schema."""
     from storyrender_google import GoogleProvider
 
     provider = GoogleProvider()
     identity = {k: v for k, v in options.items() if provider.is_identity_option(k)}
     call = {k: v for k, v in options.items() if not provider.is_identity_option(k)}
-    if base_url:
-        call["base_url"] = base_url
     return identity, call
 
 
@@ -163,19 +161,19 @@ def memory_journal(store: dict | None = None) -> JobJournal:
                       lambda: store.pop("job", None))
 
 
-def image_request(model: str = "gemini-2.5-flash-image", *, base_url: str | None, width: int = 320,
+def image_request(model: str = "gemini-2.5-flash-image", *, width: int = 320,
                   height: int = 180, references: tuple[Path, ...] = (), camera: str = "",
                   negative_prompt: str = "", seed: int = 42, take: int = 1, **options) -> Sent:
-    identity, call = _split(options, base_url)
+    identity, call = _split(options)
     return Sent(ImageRequest(model=model, prompt="A cat steps into a magical forest at dusk", seed=seed,
                              width=width, height=height, options=identity, references=references,
                              camera=camera, negative_prompt=negative_prompt, take=take), call)
 
 
-def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *, base_url: str | None,
+def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *,
                      references: tuple[Path, ...] = (), width: int = 320, height: int = 180,
                      camera: str = "push-in", negative_prompt: str = "", **options) -> Sent:
-    identity, call = _split(options, base_url)
+    identity, call = _split(options)
     return Sent(KeyframeRequest(model=model, prompt="The cat approaches a glowing ancient tree", seed=7,
                                 width=width, height=height, options=identity, references=references,
                                 previous=previous, seconds=6, camera=camera, negative_prompt=negative_prompt),
@@ -183,10 +181,10 @@ def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *, b
 
 
 def video_request(first: Path, last: Path | None, model: str = "veo-3.1-generate-preview", *,
-                  base_url: str | None, seconds: float = 6, width: int = 320, height: int = 180,
+                  seconds: float = 6, width: int = 320, height: int = 180,
                   camera: str = "", negative_prompt: str = "", seed: int = 3, **options) -> Sent:
     options.setdefault("poll_interval", 0.01)
-    identity, call = _split(options, base_url)
+    identity, call = _split(options)
     return Sent(VideoRequest(model=model, prompt="The cat climbs the tree", seed=seed, width=width, height=height,
                              options=identity, first=first, last=last, seconds=seconds, fps=24, camera=camera,
                              negative_prompt=negative_prompt), call)

@@ -38,19 +38,22 @@ def api(httpserver, clip) -> GoogleAPI:
 
 
 @pytest.fixture(autouse=True)
-def google_env(monkeypatch):
+def google_env(monkeypatch, httpserver):
     for var in ("GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_CLOUD_PROJECT",
                 "GOOGLE_CLOUD_LOCATION", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_VERTEX_BASE_URL", "STORYRENDER_CACHE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GOOGLE_API_KEY", TEST_KEY)
+    # the fake is reached through the SDK's own host variables: a board cannot set a host
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", httpserver.url_for("/"))
+    monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", httpserver.url_for("/"))
     monkeypatch.setenv("STORYRENDER_RETRY_BASE", "0.01")
     monkeypatch.setenv("STORYRENDER_RETRY_CAP", "0.05")
 
 
-def board_text(url: str, beat: str = "{id: a, prompt: a cat in a forest, seed: 5}", *, image_options: str = "",
+def board_text(beat: str = "{id: a, prompt: a cat in a forest, seed: 5}", *, image_options: str = "",
                video_options: str = "poll_interval: 0.01") -> str:
-    image = f"{{use: google/{IMAGE}, options: {{base_url: '{url}'{', ' + image_options if image_options else ''}}}}}"
-    video = f"{{use: google/{VEO}, options: {{base_url: '{url}', {video_options}}}}}"
+    image = f"{{use: google/{IMAGE}, options: {{{image_options}}}}}"
+    video = f"{{use: google/{VEO}, options: {{{video_options}}}}}"
     return textwrap.dedent(f"""\
         version: 1
         output: {{size: 160x90, fps: 8}}
@@ -89,14 +92,13 @@ def texts(seen) -> list[str]:
 
 
 def test_take_2_sends_veo_a_new_seed_and_the_same_take_is_the_same_request(tmp_path, api, httpserver):
-    url = httpserver.url_for("/")
-    path = write(tmp_path, board_text(url))
+    path = write(tmp_path, board_text())
     report, _ = make(path)
     assert report.status == "ok", [n.error for n in report.failures]
     assert [p.json["parameters"]["seed"] for p in api.predicts] == [5]
     assert [s.json["generationConfig"]["seed"] for s in api.images] == [5, 5]  # Gemini gets the seed too
 
-    write(tmp_path, board_text(url, "{id: a, prompt: a cat in a forest, seed: 5, take: 2}"))
+    write(tmp_path, board_text("{id: a, prompt: a cat in a forest, seed: 5, take: 2}"))
     report, _ = make(path)
     assert report.status == "ok"
     assert len(api.predicts) == 2 and len(api.images) == 2  # only the segment is a new request
@@ -112,13 +114,12 @@ def test_take_2_sends_veo_a_new_seed_and_the_same_take_is_the_same_request(tmp_p
 
 
 def test_a_camera_edit_reaches_both_keyframes_and_the_segment(tmp_path, api, httpserver):
-    url = httpserver.url_for("/")
-    path = write(tmp_path, board_text(url))
+    path = write(tmp_path, board_text())
     first, _ = make(path)
     assert not any("Camera:" in t for t in texts(api.images))
     assert "Camera:" not in api.predicts[0].json["instances"][0]["prompt"]
 
-    write(tmp_path, board_text(url, "{id: a, prompt: a cat in a forest, seed: 5, camera: slow push-in}"))
+    write(tmp_path, board_text("{id: a, prompt: a cat in a forest, seed: 5, camera: slow push-in}"))
     second, _ = make(path)
     assert second.status == "ok"
     before, after = by_role(first), by_role(second)
@@ -151,11 +152,10 @@ def test_reference_images_reach_the_keyframes_but_not_veo(provider):
     ("vertexai: false", "poll_interval: 0.01, location: us-central1"),
 ], ids=["http_timeout", "poll_interval", "timeout", "veo-http_timeout", "mode-and-location"])
 def test_editing_call_only_options_renders_nothing(tmp_path, api, httpserver, image_options, video_options):
-    url = httpserver.url_for("/")
-    path = write(tmp_path, board_text(url))
+    path = write(tmp_path, board_text())
     assert make(path)[0].status == "ok"
     seen = len(api.images) + len(api.predicts) + len(api.polls)
-    write(tmp_path, board_text(url, image_options=image_options, video_options=video_options))
+    write(tmp_path, board_text(image_options=image_options, video_options=video_options))
     report, _ = make(path)
     assert report.status == "ok"
     assert len(api.images) + len(api.predicts) + len(api.polls) == seen  # zero new requests
@@ -173,15 +173,14 @@ def _validate(path: Path) -> subprocess.CompletedProcess:
 
 
 def test_an_unknown_option_is_refused_by_validate_with_file_line_and_a_suggestion(tmp_path, httpserver):
-    url = httpserver.url_for("/")
-    path = write(tmp_path, board_text(url, video_options="poll_interval: 0.01, resolutin: 720p"))
+    path = write(tmp_path, board_text(video_options="poll_interval: 0.01, resolutin: 720p"))
     res = _validate(path)
     assert res.returncode == 2, res.stdout + res.stderr
     out = res.stdout + res.stderr
     assert "board.yaml:8" in out  # the video provider's line
     assert "google has no option 'resolutin'" in out and "Did you mean 'resolution'?" in out
 
-    write(tmp_path, board_text(url, image_options="qualty: high"))
+    write(tmp_path, board_text(image_options="qualty: high"))
     res = _validate(path)
     out = res.stdout + res.stderr
     assert res.returncode == 2 and "board.yaml:6" in out and "google has no option 'qualty'" in out
@@ -196,7 +195,7 @@ def test_an_unknown_option_is_refused_by_validate_with_file_line_and_a_suggestio
 def test_a_failed_download_after_the_clip_is_done_is_fetched_again_without_a_new_submission(
         tmp_path, api, httpserver, mode):
     api.fail_done, api.fail_mode = 1, mode  # the answer carrying the finished clip fails once
-    path = write(tmp_path, board_text(httpserver.url_for("/")))
+    path = write(tmp_path, board_text())
     report, prepared = make(path)
     assert report.status == "ok", [n.error for n in report.failures]
     assert len(api.predicts) == 1  # one clip paid for
@@ -213,10 +212,10 @@ def test_a_failed_download_after_the_clip_is_done_is_fetched_again_without_a_new
 
 
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(tmp_path, api, httpserver):
-    url = httpserver.url_for("/")
-    path = write(tmp_path, board_text(url, video_options="poll_interval: 0.05"))
+    path = write(tmp_path, board_text(video_options="poll_interval: 0.05"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "GEMINI_"))}
     env["GOOGLE_API_KEY"] = TEST_KEY
+    env["GOOGLE_GEMINI_BASE_URL"] = env["GOOGLE_VERTEX_BASE_URL"] = httpserver.url_for("/")
     cmd = [sys.executable, "-m", "storyrender", "build", "-q", path.name]
     api.hold.set()  # the operation stays pending
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -257,7 +256,7 @@ def test_kill_9_while_polling_then_rerun_submits_nothing_new(tmp_path, api, http
 
 def test_a_submission_whose_answer_times_out_is_not_submitted_again(tmp_path, api, httpserver):
     api.predict_delay = 1.5  # the fake accepts the job, then answers after the client gave up
-    path = write(tmp_path, board_text(httpserver.url_for("/"), video_options="poll_interval: 0.01, http_timeout: 0.5"))
+    path = write(tmp_path, board_text(video_options="poll_interval: 0.01, http_timeout: 0.5"))
     report, prepared = make(path)
     assert report.status == "failed"
     segment = by_role(report)["segment:a"]

@@ -39,7 +39,7 @@ def _no_leftovers(ctx: RunContext) -> None:
 
 def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(env, fake, provider, ctx):
     fake.push("generate", image_answer(1344, 768))
-    result = run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+    result = run(provider.text_to_image, image_request(), ctx)
 
     (seen,) = fake.seen
     assert seen.path.endswith("/models/gemini-2.5-flash-image:generateContent")
@@ -67,7 +67,7 @@ def test_next_keyframe_sends_instruction_previous_keyframe_and_references(env, f
     ref.write_bytes(png_bytes(48, 48, (250, 250, 0), fmt="JPEG"))
     fake.push("generate", image_answer(1344, 768, (5, 6, 7), text="Here is the scene."))
 
-    result = run(provider.next_keyframe, keyframe_request(previous, base_url=fake.base_url, references=(ref,)), ctx)
+    result = run(provider.next_keyframe, keyframe_request(previous, references=(ref,)), ctx)
 
     parts = fake.seen[0].json["contents"][0]["parts"]
     assert len(parts) == 3
@@ -87,7 +87,7 @@ def test_next_keyframe_sends_instruction_previous_keyframe_and_references(env, f
 
 def test_image_size_option_and_pro_price(env, fake, provider, ctx):
     fake.push("generate", image_answer(1024, 1024))
-    req = image_request("gemini-3-pro-image-preview", base_url=fake.base_url, width=512, height=512,
+    req = image_request("gemini-3-pro-image-preview", width=512, height=512,
                         image_size="4k")
     result = run(provider.text_to_image, req, ctx)
     assert fake.seen[0].json["generationConfig"]["imageConfig"] == {"aspectRatio": "1:1", "imageSize": "4K"}
@@ -104,7 +104,7 @@ def test_board_aspect_maps_to_the_nearest_supported_ratio(size, ratio):
 
 def test_vertex_mode_for_images_when_asked(env, fake, provider, ctx):
     fake.push("generate", image_answer())
-    result = run(provider.text_to_image, image_request(base_url=fake.base_url, vertexai=True), ctx)
+    result = run(provider.text_to_image, image_request(vertexai=True), ctx)
     assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-2.5-flash-image:generateContent"
     assert result.info["mode"] == "vertex"
 
@@ -112,26 +112,26 @@ def test_vertex_mode_for_images_when_asked(env, fake, provider, ctx):
 def test_vertex_mode_for_images_from_the_sdks_env_var(env, fake, provider, ctx, monkeypatch):
     monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
     fake.push("generate", image_answer())
-    run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+    run(provider.text_to_image, image_request(), ctx)
     assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-2.5-flash-image:generateContent"
 
 
 def test_gemini_base_url_env_var_is_honoured(env, fake, provider, ctx, monkeypatch):
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
     fake.push("generate", image_answer())
-    run(provider.text_to_image, image_request(base_url=None), ctx)
+    run(provider.text_to_image, image_request(), ctx)
     assert len(fake.seen) == 1
 
 
 def test_gemini_api_key_is_used_and_google_api_key_wins(clean_env, fake, provider, ctx, monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "gemini-key-1234567890")
     fake.push("generate", image_answer())
-    run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+    run(provider.text_to_image, image_request(), ctx)
     assert fake.seen[-1].headers["x-goog-api-key"] == "gemini-key-1234567890"
 
     monkeypatch.setenv("GOOGLE_API_KEY", TEST_KEY)
     fake.push("generate", image_answer())
-    run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+    run(provider.text_to_image, image_request(), ctx)
     assert fake.seen[-1].headers["x-goog-api-key"] == TEST_KEY
 
 
@@ -143,7 +143,7 @@ def test_blocked_image_is_refused_with_the_reason(env, fake, provider, ctx, reas
     # (google-genai 3.4 does not carry finishMessage over from the Gemini API: the reason is the code)
     fake.push("generate", blocked_answer(reason, "Unable to show the generated image."))
     with pytest.raises(RefusedError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert f"made no image ({reason})" in str(info.value)
     _no_leftovers(ctx)
 
@@ -153,20 +153,20 @@ def test_refusal_carries_the_models_own_words(env, fake, provider, ctx):
     answer["candidates"][0]["content"]["parts"] = [{"text": "I can't make that image: it shows real violence."}]
     fake.push("generate", answer)
     with pytest.raises(RefusedError, match=r"IMAGE_SAFETY\): I can't make that image: it shows real violence"):
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
 
 
 def test_blocked_prompt_is_refused(env, fake, provider, ctx):
     fake.push("generate", {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT",
                                               "blockReasonMessage": "The prompt was blocked."}})
     with pytest.raises(RefusedError, match="PROHIBITED_CONTENT.*The prompt was blocked"):
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
 
 
 def test_no_image_for_a_reason_that_is_not_a_policy_is_a_provider_error(env, fake, provider, ctx):
     fake.push("generate", blocked_answer("MAX_TOKENS"))
     with pytest.raises(ProviderError, match=r"made no image \(MAX_TOKENS\)") as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert type(info.value) is ProviderError
     _no_leftovers(ctx)
 
@@ -179,7 +179,7 @@ def test_429_is_transient_with_retry_delay_then_success(env, fake, provider, ctx
     fake.push("generate", google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for images.", retry_info),
               status=429)
     fake.push("generate", image_answer())
-    req = image_request(base_url=fake.base_url)
+    req = image_request()
     with pytest.raises(TransientError) as info:
         run(provider.text_to_image, req, ctx)
     assert info.value.retry_after == 13.0
@@ -194,14 +194,14 @@ def test_429_retry_after_header_wins(env, fake, provider, ctx):
     fake.push("generate", google_error(429, "RESOURCE_EXHAUSTED", "slow down"), status=429,
               headers={"Retry-After": "4"})
     with pytest.raises(TransientError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert info.value.retry_after == 4.0
 
 
 def test_500_is_transient_then_success(env, fake, provider, ctx):
     fake.push("generate", google_error(500, "INTERNAL", "An internal error has occurred."), status=500)
     fake.push("generate", image_answer())
-    req = image_request(base_url=fake.base_url)
+    req = image_request()
     with pytest.raises(TransientError, match="500 INTERNAL"):
         run(provider.text_to_image, req, ctx)
     run(provider.text_to_image, req, ctx)
@@ -212,7 +212,7 @@ def test_read_timeout_after_sending_is_submit_uncertain_and_not_retried(env, fak
     """The image may have been made (and billed) although the answer never came: not asked again."""
     fake.push("generate", image_answer(), delay=1.0)
     with pytest.raises(SubmitUncertain) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url, http_timeout=0.2), ctx)
+        run(provider.text_to_image, image_request(http_timeout=0.2), ctx)
     text = str(info.value)
     assert "did not answer within 0.2 s (the http_timeout option) after the request was sent" in text
     assert "aistudio.google.com/usage" in text and "Billing" in text
@@ -221,14 +221,15 @@ def test_read_timeout_after_sending_is_submit_uncertain_and_not_retried(env, fak
     _no_leftovers(ctx)
 
 
-def test_connection_refused_is_transient(env, provider, ctx):
+def test_connection_refused_is_transient(env, provider, ctx, monkeypatch):
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(TransientError, match="could not be reached"):
-        run(provider.text_to_image, image_request(base_url=f"http://127.0.0.1:{port}/"), ctx)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{port}/")
+        run(provider.text_to_image, image_request(), ctx)
 
 
 # -- other failures -----------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def test_connection_refused_is_transient(env, provider, ctx):
 def test_other_client_error_is_a_provider_error_with_code_status_message(env, fake, provider, ctx):
     fake.push("generate", google_error(400, "INVALID_ARGUMENT", "Unsupported aspect ratio."), status=400)
     with pytest.raises(ProviderError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert type(info.value) is ProviderError
     assert "400 INVALID_ARGUMENT" in str(info.value) and "Unsupported aspect ratio." in str(info.value)
 
@@ -249,7 +250,7 @@ def test_other_client_error_is_a_provider_error_with_code_status_message(env, fa
 def test_refused_key_names_the_variables_and_never_the_key(env, fake, provider, ctx, code, status, message):
     fake.push("generate", google_error(code, status, message), status=code)
     with pytest.raises(ProviderError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert "GOOGLE_API_KEY" in str(info.value)
     assert TEST_KEY not in str(info.value)
 
@@ -267,14 +268,14 @@ def test_refused_key_names_the_variables_and_never_the_key(env, fake, provider, 
 def test_malformed_answer_is_a_provider_error_and_leaves_no_file(env, fake, provider, ctx, body, raw):
     fake.push("generate", body, raw=raw)
     with pytest.raises(ProviderError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert not isinstance(info.value, (TransientError, RefusedError))
     _no_leftovers(ctx)
 
 
 def test_missing_key_fails_before_any_request(clean_env, fake, provider, ctx):
     with pytest.raises(MissingKeyError) as info:
-        run(provider.text_to_image, image_request(base_url=fake.base_url), ctx)
+        run(provider.text_to_image, image_request(), ctx)
     assert "GOOGLE_API_KEY" in str(info.value) and "GEMINI_API_KEY" in str(info.value)
     assert fake.seen == []
     assert not provider.has_key()

@@ -39,7 +39,7 @@ def test_first_last_video_sends_both_frames_polls_until_done_and_writes_the_clip
                                                                                  keyframes, tiny_mp4):
     first, last = keyframes
     _queue_success(fake, tiny_mp4, pending=2)  # done: false, false, then true
-    result = run(provider.video, video_request(first, last, base_url=fake.base_url), vctx)
+    result = run(provider.video, video_request(first, last), vctx)
 
     (predict,) = fake.of("predict")
     assert predict.path == f"/v1beta1/publishers/google/models/{MODEL}:predictLongRunning"
@@ -71,7 +71,7 @@ def test_first_frame_video_with_resolution_negative_prompt_and_audio(env, fake, 
     first, _ = keyframes
     name = OPERATION.format(model="veo-3.1-fast-generate-preview", n=2)
     _queue_success(fake, tiny_mp4, pending=0, name=name)
-    req = video_request(first, None, "veo-3.1-fast-generate-preview", base_url=fake.base_url, seconds=8,
+    req = video_request(first, None, "veo-3.1-fast-generate-preview", seconds=8,
                         width=180, height=320, resolution="1080p", negative_prompt="text, watermark",
                         generate_audio=False)
     result = run(provider.video, req, vctx)
@@ -87,7 +87,7 @@ def test_first_frame_video_with_resolution_negative_prompt_and_audio(env, fake, 
 def test_vertex_base_url_env_var_is_honoured(env, fake, provider, vctx, keyframes, tiny_mp4, monkeypatch):
     monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", fake.base_url)
     _queue_success(fake, tiny_mp4, pending=0)
-    run(provider.video, video_request(*keyframes, base_url=None), vctx)
+    run(provider.video, video_request(*keyframes), vctx)
     assert len(fake.of("predict")) == 1 and vctx.output_path.exists()
 
 
@@ -97,7 +97,7 @@ def test_vertex_base_url_env_var_is_honoured(env, fake, provider, vctx, keyframe
 def test_429_on_submit_is_transient_with_retry_after_then_success(env, fake, provider, vctx, keyframes, tiny_mp4):
     fake.push("predict", google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for veo requests."),
               status=429, headers={"Retry-After": "20"})
-    req = video_request(*keyframes, base_url=fake.base_url)
+    req = video_request(*keyframes)
     with pytest.raises(TransientError) as info:
         run(provider.video, req, vctx)
     assert info.value.retry_after == 20.0
@@ -112,7 +112,7 @@ def test_429_on_submit_is_transient_with_retry_after_then_success(env, fake, pro
 def test_5xx_on_submit_is_submit_uncertain_and_not_retried(env, fake, provider, vctx, keyframes):
     """Google does not document that a 5xx means no operation was started: never submitted twice."""
     fake.push("predict", google_error(503, "UNAVAILABLE", "The service is currently unavailable."), status=503)
-    req = video_request(*keyframes, base_url=fake.base_url)
+    req = video_request(*keyframes)
     with pytest.raises(SubmitUncertain) as info:
         run(provider.video, req, vctx)
     assert "503 UNAVAILABLE" in str(info.value) and "Media Studio" in str(info.value)
@@ -129,7 +129,7 @@ def test_a_failed_poll_is_transient_and_the_retry_resumes_the_recorded_operation
     fake.push("fetch", operation(NAME, done=True, video=tiny_mp4))
     kept: dict = {}
     ctx = RunContext(vctx.output_path, journal=memory_journal(kept))
-    req = video_request(*keyframes, base_url=fake.base_url)
+    req = video_request(*keyframes)
     with pytest.raises(TransientError, match="500 INTERNAL.*polling operation") as info:
         run(provider.video, req, ctx)
     assert info.value.job_id == NAME
@@ -149,7 +149,7 @@ def test_a_recorded_operation_google_no_longer_knows_is_submitted_again(env, fak
     charged: list[int] = []
     kept = {"job": {"job_id": gone, "provider": "google"}}
     ctx = RunContext(vctx.output_path, journal=memory_journal(kept), charge=lambda: charged.append(1))
-    result = run(provider.video, video_request(*keyframes, base_url=fake.base_url), ctx)
+    result = run(provider.video, video_request(*keyframes), ctx)
     assert fake.of("fetch")[0].json == {"operationName": gone}
     assert len(fake.of("predict")) == 1 and charged == [1]
     assert result.info["job_id"] == NAME
@@ -163,7 +163,7 @@ def test_filtered_clip_is_refused_with_the_vendors_reason_and_job_id(env, fake, 
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=True, filtered=[reason]))
     with pytest.raises(RefusedError) as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     assert reason in str(info.value)
     assert info.value.job_id == NAME
     _no_leftovers(vctx)
@@ -179,7 +179,7 @@ def test_failed_operation(env, fake, provider, vctx, keyframes, error, kind):
     fake.push("fetch", operation(NAME, done=True, error=error))
     kept: dict = {}
     with pytest.raises(kind) as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url),
+        run(provider.video, video_request(*keyframes),
             RunContext(vctx.output_path, journal=memory_journal(kept)))
     assert type(info.value) is kind
     assert kept == {}  # a failed operation is forgotten: the next build submits again
@@ -191,7 +191,7 @@ def test_timeout_of_the_operation_is_a_provider_error_with_the_job_id(env, fake,
     fake.push("predict", {"name": NAME})
     for _ in range(200):
         fake.push("fetch", operation(NAME, done=False))
-    req = video_request(*keyframes, base_url=fake.base_url, poll_interval=0.01, timeout=0.1)
+    req = video_request(*keyframes, poll_interval=0.01, timeout=0.1)
     log: list[str] = []
     kept: dict = {}
     with pytest.raises(ProviderError) as info:
@@ -213,7 +213,7 @@ def test_cancelled_build_leaves_the_operation_running_and_recorded(env, fake, pr
     kept: dict = {}
     ctx = RunContext(vctx.output_path, cancelled=lambda: len(polls("fetch")) >= 2, journal=memory_journal(kept))
     with pytest.raises(Stopped, match="left running at the vendor and recorded") as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), ctx)
+        run(provider.video, video_request(*keyframes), ctx)
     assert info.value.job_id == NAME and len(fake.of("fetch")) == 2
     assert kept["job"]["job_id"] == NAME
 
@@ -227,7 +227,7 @@ def test_finished_operation_without_a_video_is_a_provider_error(env, fake, provi
     fake.push("predict", {"name": NAME})
     fake.push("fetch", final)
     with pytest.raises(ProviderError) as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     assert type(info.value) is ProviderError and info.value.job_id == NAME
     _no_leftovers(vctx)
 
@@ -236,7 +236,7 @@ def test_clip_that_is_not_a_video_is_a_provider_error_and_leaves_no_file(env, fa
     fake.push("predict", {"name": NAME})
     fake.push("fetch", operation(NAME, done=True, video=b"\x00\x00\x00\x18ftypmp42 truncated garbage"))
     with pytest.raises(ProviderError, match="not a readable video") as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     assert info.value.job_id == NAME
     _no_leftovers(vctx)
 
@@ -245,7 +245,7 @@ def test_clip_that_is_not_a_video_is_a_provider_error_and_leaves_no_file(env, fa
 def test_submit_answer_without_an_operation_is_submit_uncertain(env, fake, provider, vctx, keyframes, body, raw):
     fake.push("predict", body, raw=raw)
     with pytest.raises(SubmitUncertain, match="Media Studio"):
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     assert fake.of("fetch") == []
     _no_leftovers(vctx)
 
@@ -254,14 +254,14 @@ def test_refused_credentials(env, fake, provider, vctx, keyframes):
     fake.push("predict", google_error(401, "UNAUTHENTICATED", "API keys are not supported by this API."),
               status=401)
     with pytest.raises(ProviderError) as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     assert "express-mode" in str(info.value) and "GOOGLE_CLOUD_PROJECT" in str(info.value)
     assert TEST_KEY not in str(info.value)
 
 
 def test_missing_credentials_fail_before_any_request(clean_env, fake, provider, vctx, keyframes):
     with pytest.raises(MissingKeyError) as info:
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url), vctx)
+        run(provider.video, video_request(*keyframes), vctx)
     text = str(info.value)
     assert "GOOGLE_API_KEY" in text and "GEMINI_API_KEY" in text and "GOOGLE_CLOUD_PROJECT" in text
     assert fake.seen == []
@@ -269,7 +269,7 @@ def test_missing_credentials_fail_before_any_request(clean_env, fake, provider, 
 
 def test_a_beat_length_veo_cannot_make_fails_before_any_request(env, fake, provider, vctx, keyframes):
     with pytest.raises(ProviderError, match="4, 6 or 8 s, not 5 s"):
-        run(provider.video, video_request(*keyframes, base_url=fake.base_url, seconds=5), vctx)
+        run(provider.video, video_request(*keyframes, seconds=5), vctx)
     assert fake.seen == []
 
 

@@ -10,8 +10,11 @@ from storyrender_openai import OpenAIProvider
 
 
 @pytest.fixture
-def fake(httpserver) -> FakeOpenAI:
-    return FakeOpenAI(httpserver)
+def fake(httpserver, env, monkeypatch) -> FakeOpenAI:
+    """The fake API, reached through the SDK's own ``OPENAI_BASE_URL`` (a board cannot set a host)."""
+    served = FakeOpenAI(httpserver)
+    monkeypatch.setenv("OPENAI_BASE_URL", served.base_url)
+    return served
 
 
 @pytest.fixture
@@ -29,5 +32,5 @@ def provider() -> OpenAIProvider:
 
 @pytest.fixture
 def ctx(tmp_path, fake) -> RunContext:
-    """A context pointing the SDK at the fake (``base_url`` is a call-only option)."""
-    return make_ctx(tmp_path / "out" / "keyframe.png", base_url=fake.base_url)
+    """A context for a call to the fake (``OPENAI_BASE_URL`` points the SDK at it)."""
+    return make_ctx(tmp_path / "out" / "keyframe.png")

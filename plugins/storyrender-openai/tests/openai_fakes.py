@@ -109,7 +109,7 @@ class FakeOpenAI:
 
 
 def make_ctx(output_path: Path, **call) -> RunContext:
-    """A RunContext with call-only options (``base_url``, ``timeout``), as the executor makes one."""
+    """A RunContext with call-only options (``timeout``), as the executor makes one."""
     return RunContext(output_path, call={k: v for k, v in call.items() if v is not None})
 
 

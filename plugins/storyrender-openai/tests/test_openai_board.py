@@ -1,7 +1,7 @@
 """Whole boards with ``openai`` keyframes (and local segments), through the real SDK and the fake.
 
 What a node's key holds is what OpenAI receives: a take, a camera hint and the identity options
-change the request; call-only options (``timeout``, ``base_url``) render nothing. A POST whose
+change the request; call-only options (``timeout``) render nothing. A POST whose
 answer was lost is never repeated (no hosted job to resume, no idempotency key).
 """
 
@@ -37,8 +37,8 @@ def write_board(tmp_path: Path, fake, *, beat: str = "{id: a, prompt: a cat}", i
         output: {{size: 160x90, fps: 8}}
         seconds: 1
         providers:
-          image: {{use: openai/gpt-image-1.5, options: {{base_url: "{fake.base_url}"{image_options}}}}}
-          keyframe: {{use: openai/gpt-image-1.5, options: {{base_url: "{fake.base_url}"{keyframe_options}}}}}
+          image: {{use: openai/gpt-image-1.5, options: {{{image_options.lstrip(", ")}}}}}
+          keyframe: {{use: openai/gpt-image-1.5, options: {{{keyframe_options.lstrip(", ")}}}}}
           video: local/animatic
         beats:
           - {beat}
@@ -124,7 +124,7 @@ def test_a_camera_edit_on_beat_1_changes_keyframe_0_and_reaches_the_prompt(env, 
 # -- (c) call-only options -----------------------------------------------------------------------
 
 
-def test_editing_timeout_or_base_url_renders_nothing(env, images, tmp_path):
+def test_editing_timeout_renders_nothing(env, images, tmp_path):
     path = write_board(tmp_path, images)
     _, before = make(path)
     assert len(images.seen) == 2
@@ -134,7 +134,7 @@ def test_editing_timeout_or_base_url_renders_nothing(env, images, tmp_path):
     assert report.status == "ok" and report.totals()["rendered"] == 0
     assert report.totals()["cached"] == report.totals()["nodes"]
     assert node(after, "keyframe:0").key == node(before, "keyframe:0").key
-    assert node(after, "keyframe:0").call == {"base_url": images.base_url, "timeout": 45}
+    assert node(after, "keyframe:0").call == {"timeout": 45}
     # an identity option does re-render (and reaches the request); keyframe 1 follows its new input
     write_board(tmp_path, images, image_options=", quality: high")
     report, _ = make(path)
@@ -172,6 +172,23 @@ def test_unknown_options_are_refused_by_validate_with_line_and_suggestion(tmp_pa
     assert "board.yaml:8" in err and "qualty" in err and "Did you mean 'quality'" in err
     assert "board.yaml:12" in err and "max_retries" in err  # the SDK's retries are not an option any more
     assert "Traceback" not in err
+
+
+def test_a_board_choosing_the_host_is_refused_and_names_the_variable(tmp_path):
+    (tmp_path / "board.yaml").write_text(textwrap.dedent("""\
+        version: 1
+        output: {size: 160x90, fps: 8}
+        seconds: 1
+        providers:
+          image: {use: openai/gpt-image-1.5, options: {base_url: "http://127.0.0.1:9/v1"}}
+        beats:
+          - {id: a, prompt: a cat}
+        """), "utf-8")
+    res = subprocess.run([sys.executable, "-m", "storyrender", "validate", "board.yaml"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert "board.yaml:5" in res.stderr and "'base_url' would choose where requests and API keys are sent" \
+        in res.stderr and "OPENAI_BASE_URL" in res.stderr
 
 
 # -- (g) a POST whose answer was lost is not repeated ----------------------------------------------

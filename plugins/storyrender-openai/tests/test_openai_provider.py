@@ -119,7 +119,7 @@ def test_reads_no_seed_and_references_only_for_next_keyframes(provider):
     identity = {o.name for o in provider.options_schema if o.identity}
     call = {o.name for o in provider.options_schema if not o.identity}
     assert identity == {"quality", "size", "input_fidelity", "moderation"}
-    assert call == {"timeout", "base_url"}
+    assert call == {"timeout"}
 
 
 def test_next_keyframe_without_references_sends_one_image(env, fake, provider, ctx, tmp_path):
@@ -223,7 +223,7 @@ def test_insufficient_quota_is_not_transient(env, fake, provider, ctx):
 def test_answer_timing_out_after_the_request_was_sent_is_uncertain_and_not_repeated(env, fake, provider,
                                                                                     tmp_path):
     fake.push(GEN, body=image_response(), delay=1.0)
-    ctx = make_ctx(tmp_path / "out" / "k.png", base_url=fake.base_url, timeout=0.3)
+    ctx = make_ctx(tmp_path / "out" / "k.png", timeout=0.3)
     with pytest.raises(SubmitUncertain) as info:
         provider.text_to_image(image_request(), ctx)
     assert not isinstance(info.value, TransientError)
@@ -241,7 +241,7 @@ def test_a_gateway_timeout_is_uncertain(env, fake, provider, ctx):
     assert len(fake.seen) == 1
 
 
-def test_connection_dropped_after_the_request_was_sent_is_uncertain(env, provider, tmp_path):
+def test_connection_dropped_after_the_request_was_sent_is_uncertain(env, provider, tmp_path, monkeypatch):
     import threading
 
     received = []
@@ -262,7 +262,8 @@ def test_connection_dropped_after_the_request_was_sent_is_uncertain(env, provide
     t = threading.Thread(target=serve, daemon=True)
     t.start()
     try:
-        ctx = make_ctx(tmp_path / "k.png", base_url=f"http://127.0.0.1:{server.getsockname()[1]}/v1")
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.getsockname()[1]}/v1")
+        ctx = make_ctx(tmp_path / "k.png")
         with pytest.raises(SubmitUncertain, match="connection was lost"):
             provider.text_to_image(image_request(), ctx)
     finally:
@@ -286,12 +287,13 @@ def test_connect_timeout_is_transient_nothing_was_sent():
     assert isinstance(translate_error(exc, timeout=5), SubmitUncertain)
 
 
-def test_connection_refused_is_transient(env, provider, ctx):
+def test_connection_refused_is_transient(env, provider, ctx, monkeypatch):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(TransientError, match="could not reach"):
-        provider.text_to_image(image_request(), make_ctx(ctx.output_path, base_url=f"http://127.0.0.1:{port}/v1"))
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+        provider.text_to_image(image_request(), make_ctx(ctx.output_path))
 
 
 # -- refusals and other failures ------------------------------------------------------------------

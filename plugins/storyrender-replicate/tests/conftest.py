@@ -20,5 +20,8 @@ def _env(monkeypatch):
 
 
 @pytest.fixture
-def fake(httpserver) -> FakeReplicate:
-    return FakeReplicate(httpserver)
+def fake(httpserver, _env, monkeypatch) -> FakeReplicate:
+    """The fake API, reached through the SDK's own ``REPLICATE_BASE_URL`` (a board cannot set a host)."""
+    served = FakeReplicate(httpserver)
+    monkeypatch.setenv("REPLICATE_BASE_URL", served.base)
+    return served

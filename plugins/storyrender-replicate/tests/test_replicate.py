@@ -18,14 +18,14 @@ from storyrender_replicate import ReplicateProvider
 from replicate_fakes import TOKEN
 
 FAST = {"poll_interval": 0.01}
-#: the fake's base URL, set per test (call-only options travel in the context, not the request)
+#: call-only options for each test (they travel in the context, not the request)
 CALL: dict = {}
 
 
 @pytest.fixture(autouse=True)
 def _call(fake):
     CALL.clear()
-    CALL.update(base_url=fake.base, **FAST)
+    CALL.update(**FAST)
     yield
     CALL.clear()
 
@@ -214,16 +214,16 @@ def test_create_5xx_is_uncertain_and_names_where_to_look(fake, frames, tmp_path,
     assert len(fake.creates) == 1
 
 
-def test_create_connection_refused_is_transient(fake, frames, tmp_path):
+def test_create_connection_refused_is_transient(fake, frames, tmp_path, monkeypatch):
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    monkeypatch.setenv("REPLICATE_BASE_URL", f"http://127.0.0.1:{port}")
     with pytest.raises(TransientError, match="ConnectError"):
         ReplicateProvider().video(video_request(None, frames),
-                                  ctx_for(tmp_path, "seg.mp4", base_url=f"http://127.0.0.1:{port}",
-                                          file_encoding="base64"))
+                                  ctx_for(tmp_path, "seg.mp4", file_encoding="base64"))
 
 
 def test_failed_poll_is_transient_and_the_retry_resumes_the_prediction(fake, frames, mp4_bytes, tmp_path):
@@ -446,7 +446,7 @@ def test_reads_and_options_schema():
     identity = {o.name for o in p.options_schema if o.identity}
     call = {o.name for o in p.options_schema if not o.identity}
     assert identity == {"inputs", "params", "durations", "keyframe_prompt"}
-    assert call == {"timeout", "poll_interval", "read_timeout", "wait", "file_encoding", "base_url"}
+    assert call == {"timeout", "poll_interval", "read_timeout", "wait", "file_encoding"}
     assert p.option("file_encoding").problem("zip") and p.option("wait").problem(False)
 
 

@@ -34,7 +34,6 @@ providers:
   video:
     use: replicate/acme/interp
     options:
-      base_url: "{base}"
       poll_interval: 0.01
       inputs: {{first_frame: a, last_frame: b, prompt: text, duration: secs, seed: seed}}
       durations: [1]{video_extra}
@@ -45,8 +44,8 @@ beats:
 """
 
 
-def flux(base: str, extra: str = "") -> str:
-    return f'{{use: replicate/{FLUX}, options: {{base_url: "{base}", poll_interval: 0.01{extra}}}}}'
+def flux(extra: str = "") -> str:
+    return f'{{use: replicate/{FLUX}, options: {{poll_interval: 0.01{extra}}}}}'
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def _fast(monkeypatch):
 
 def write(path: Path, fake, *, image: str | None = None, video_extra: str = "", beat_extra: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(BOARD.format(base=fake.base, image=image or "local", video_extra=video_extra,
+    path.write_text(BOARD.format(image=image or "local", video_extra=video_extra,
                                  beat_extra=beat_extra), "utf-8")
     return path
 
@@ -84,8 +83,7 @@ def make(path: Path):
 def cli_env() -> dict:
     env = dict(os.environ, REPLICATE_API_TOKEN=TOKEN, NO_PROXY="127.0.0.1,localhost")
     env.pop("STORYRENDER_CACHE", None)
-    env.pop("REPLICATE_BASE_URL", None)
-    return env
+    return env  # REPLICATE_BASE_URL (the fake, set by its fixture) is kept
 
 
 def segment(report):
@@ -97,12 +95,12 @@ def segment(report):
 
 def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tmp_path):
     path = tmp_path / "one" / "board.yaml"
-    write(path, served, image=flux(served.base))
+    write(path, served, image=flux())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     assert [i["seed"] for i in served.inputs(INTERP)] == [5]
 
-    write(path, served, image=flux(served.base), beat_extra=", take: 2")
+    write(path, served, image=flux(), beat_extra=", take: 2")
     report, _ = make(path)
     assert report.status == "ok", report.failures
     seeds = [i["seed"] for i in served.inputs(INTERP)]
@@ -114,7 +112,7 @@ def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tm
     assert len(served.creates) == before and report.totals()["rendered"] == 0
 
     # the same take on a fresh cache sends exactly the same request
-    other = write(tmp_path / "two" / "board.yaml", served, image=flux(served.base), beat_extra=", take: 2")
+    other = write(tmp_path / "two" / "board.yaml", served, image=flux(), beat_extra=", take: 2")
     report, _ = make(other)
     assert report.status == "ok", report.failures
     take2, again = served.inputs(INTERP)[1], served.inputs(INTERP)[2]
@@ -128,14 +126,14 @@ def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tm
 
 
 def test_camera_edit_changes_the_segment_and_not_keyframe_0(served, tmp_path):
-    path = write(tmp_path / "board.yaml", served, image=flux(served.base))
+    path = write(tmp_path / "board.yaml", served, image=flux())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     assert [len(served.inputs(FLUX)), len(served.inputs(INTERP))] == [1, 1]
     assert "Camera" not in served.inputs(INTERP)[0]["text"]
     old = {n.role: n.key for n in report.nodes}
 
-    write(path, served, image=flux(served.base), beat_extra=", camera: slow push-in")
+    write(path, served, image=flux(), beat_extra=", camera: slow push-in")
     report, _ = make(path)
     assert report.status == "ok", report.failures
     # keyframe 0 is a still: replicate does not read its camera, so nothing is sent for it
@@ -152,12 +150,12 @@ def test_camera_edit_changes_the_segment_and_not_keyframe_0(served, tmp_path):
 
 
 def test_call_only_option_edits_render_nothing(served, tmp_path):
-    path = write(tmp_path / "board.yaml", served, image=flux(served.base))
+    path = write(tmp_path / "board.yaml", served, image=flux())
     report, _ = make(path)
     assert report.status == "ok", report.failures
     sent = len(served.server.log)
 
-    write(path, served, image=flux(served.base, ", timeout: 600, read_timeout: 30, wait: 5, file_encoding: base64"),
+    write(path, served, image=flux(", timeout: 600, read_timeout: 30, wait: 5, file_encoding: base64"),
           video_extra="\n      timeout: 1200\n      read_timeout: 45\n      wait: 10\n      file_encoding: base64")
     text = path.read_text().replace("poll_interval: 0.01", "poll_interval: 0.02")
     path.write_text(text)

@@ -26,7 +26,7 @@ providers:
   keyframe: local
   video:
     use: replicate/kwaivgi/kling-v2.1
-    options: {{base_url: "{base}", poll_interval: 0.01}}
+    options: {{poll_interval: 0.01}}
 beats:
   - prompt: A cat steps into a forest
   - prompt: The cat climbs a tree
@@ -49,7 +49,7 @@ def build(cwd, *args):
 def test_build_two_beats_with_replicate_video(fake, clip_5s, tmp_path):
     pytest.importorskip("storyrender.cli.main")
     fake.output_name, fake.output_body, fake.output_shape = "clip.mp4", clip_5s, "str"
-    (tmp_path / "board.yaml").write_text(textwrap.dedent(BOARD.format(base=fake.base)), "utf-8")
+    (tmp_path / "board.yaml").write_text(textwrap.dedent(BOARD.format()), "utf-8")
 
     res = build(tmp_path)
     assert res.returncode == 0, res.stderr + res.stdout

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -134,6 +135,8 @@ class Option:
     :param identity: True when the option changes what is made (part of node keys); False for
         call-only options (timeouts, poll intervals), which never re-render anything
     :param choices: the values allowed, when only some are
+    :param pattern: a regular expression a string value must match whole (e.g. a region name that
+        becomes part of a host, so a board cannot turn it into another host)
     """
 
     name: str
@@ -142,6 +145,7 @@ class Option:
     description: str = ""
     identity: bool = True
     choices: tuple[Any, ...] | None = None
+    pattern: str | None = None
 
     def problem(self, value: Any) -> str | None:
         """Why *value* is not acceptable, or None."""
@@ -155,6 +159,8 @@ class Option:
             return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"[:200]
         if want in (int, float) and value < 0:
             return f"must not be negative ({value!r})"
+        if self.pattern is not None and isinstance(value, str) and not re.fullmatch(self.pattern, value):
+            return f"must match {self.pattern}, not {value!r}"[:200]
         return None
 
 

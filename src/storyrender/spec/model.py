@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..errors import BoardError, BoardErrors
+from ..errors import BoardError, BoardErrors, secret_values
 from .yamlpos import Pos, pointer
 
 __all__ = [
@@ -208,13 +208,36 @@ _SECRET_HINT = ("Remove it and set the provider's key variable instead (e.g. OPE
                 "REPLICATE_API_TOKEN, GETIMG_API_KEY, FAL_KEY); `storyrender providers` names each one.")
 
 
+#: option names that would choose where requests (and so keys) go
+_HOST_NAME = re.compile(
+    r"^(base[_-]?url|url|uri|host(name)?|endpoint|server|proxy|domain|origin|address|"
+    r"api[_-]?(base|url|host|endpoint|server))$|[_-](url|uri|host|endpoint|server|proxy)$", re.IGNORECASE)
+_HOST_HINT = ("A storyboard cannot choose where requests, and so API keys, are sent. Set the SDK's own "
+              "variable in your environment instead (OPENAI_BASE_URL, GOOGLE_GEMINI_BASE_URL / "
+              "GOOGLE_VERTEX_BASE_URL, REPLICATE_BASE_URL, GETIMG_AI_BASE_URL, FAL_QUEUE_RUN_HOST).")
+
+
 def _looks_like_key(text: str) -> bool:
-    if _SECRET_VALUE.match(text):
-        return True
-    if len(text) < 12:
-        return False
-    return any(v == text for k, v in os.environ.items()
-               if v and any(h in k.upper() for h in ("API_KEY", "API_TOKEN", "_KEY", "SECRET")))
+    return bool(_SECRET_VALUE.match(text))
+
+
+def _env_keys_in(data: Any, ptr: str, found: list[tuple[str, str]], secrets: Mapping[str, str]) -> None:
+    """Collect (pointer, variable) for every string of *data* (keys included) that contains the
+    value of a key-like environment variable."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            sub = ptr + pointer([k])
+            if isinstance(k, str):
+                _env_keys_in(k, sub, found, secrets)
+            _env_keys_in(v, sub, found, secrets)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _env_keys_in(v, f"{ptr}/{i}", found, secrets)
+    elif isinstance(data, str):
+        for value, name in secrets.items():
+            if value in data:
+                found.append((ptr, name))
+                return
 
 
 class _Checker:
@@ -281,9 +304,28 @@ class _Checker:
             name, _, model = value.partition("/")
             return ProviderRef(name, model or None, MappingProxyType({}), None, ptr)
         name, _, model = value["use"].partition("/")
+        self.no_hosts(value.get("options") or {}, ptr + "/options")
         self.no_secrets(value.get("options") or {}, ptr + "/options")
         return ProviderRef(name, model or None, MappingProxyType(dict(value.get("options") or {})),
                            value.get("concurrency"), ptr)
+
+    def no_hosts(self, options: Mapping[str, Any], ptr: str) -> None:
+        """Refuse options that would choose a host (``base_url``, ``endpoint``, ...): keys go only
+        where the user's environment says."""
+        for k in options:
+            if _HOST_NAME.search(str(k)):
+                self.fail(f"option {k!r} would choose where requests and API keys are sent; a storyboard "
+                          "cannot set that", ptr + pointer([k]), _HOST_HINT)
+
+    def env_keys(self) -> None:
+        """Refuse a board holding the value of a key-like environment variable anywhere (a prompt,
+        a caption, an option): it would reach the cache, the outputs and the vendor's logs."""
+        found: list[tuple[str, str]] = []
+        _env_keys_in(self.data, "", found, secret_values())
+        for ptr, name in found:
+            self.fail(f"this text contains the value of the environment variable {name}; secrets must not "
+                      "be written in a storyboard", ptr,
+                      "Remove it. API keys are read from the environment and never belong in a board.")
 
     def no_secrets(self, value: Any, ptr: str) -> None:
         """Refuse API keys written into provider options: keys belong in environment variables."""
@@ -327,6 +369,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
     """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot."""
     root = project_root(source.parent)
     c = _Checker(data, positions, display, root)
+    c.env_keys()
 
     out = data.get("output") or {}
     size = out.get("size", "1280x720")

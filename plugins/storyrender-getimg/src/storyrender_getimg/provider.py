@@ -34,9 +34,11 @@ option               kind      meaning
 ``read_timeout``     call      seconds to wait for the answer to one video API request (create
                                or status; default 120); for images it overrides ``timeout``
 ``poll_interval``    call      seconds between video status polls (default 5)
-``base_url``         call      API base URL (default: ``GETIMG_AI_BASE_URL``, else
-                               https://api.getimg.ai)
 ===================  ========  ==========================================================
+
+There is no ``base_url`` option: a storyboard never chooses where the key goes. The SDK reads its
+host from ``GETIMG_AI_BASE_URL``, else https://api.getimg.ai (getimg 0.4.0 ``_client.py``, checked
+2026-12-04).
 
 Identity options are part of each node's key; call options never re-render anything.
 
@@ -152,8 +154,6 @@ OPTIONS: tuple[Option, ...] = (
            "for images it overrides timeout. A submission whose answer times out is not repeated",
            identity=False),
     Option("poll_interval", float, None, "seconds between video status polls (default 5)", identity=False),
-    Option("base_url", str, None, "API base URL (default: GETIMG_AI_BASE_URL, else https://api.getimg.ai)",
-           identity=False),
 )
 
 _MODELS = (
@@ -287,8 +287,8 @@ class GetimgProvider(Provider):
         import getimg
         import httpx
 
-        # base_url None lets the SDK read GETIMG_AI_BASE_URL itself.
-        return getimg.GetimgAI(api_key=key, base_url=ctx.call.get("base_url") or None,
+        # No base_url: the SDK reads GETIMG_AI_BASE_URL itself (a board never chooses the host).
+        return getimg.GetimgAI(api_key=key,
                                timeout=httpx.Timeout(read_timeout, connect=min(read_timeout, 10.0)),
                                max_retries=0)
 

@@ -59,9 +59,11 @@ before sending anything in Gemini Developer API mode; ``files.download`` in turn
 Developer API mode), so Veo always runs in Vertex mode: with an API key (Vertex "express mode") or
 with a project + location and Application Default Credentials. Gemini image models run in Gemini
 Developer API mode with an API key, or in Vertex mode when the board's ``vertexai`` option or
-``GOOGLE_GENAI_USE_VERTEXAI`` says so. Clients are built with ``vertexai`` given explicitly and
-``base_url`` only when the board sets it, so the SDK's own ``GOOGLE_GEMINI_BASE_URL`` /
-``GOOGLE_VERTEX_BASE_URL`` keep working.
+``GOOGLE_GENAI_USE_VERTEXAI`` says so. Clients are built with ``vertexai`` given explicitly and no
+``base_url``: a storyboard never chooses where the key goes. Hosts come from the SDK's own
+``GOOGLE_GEMINI_BASE_URL`` / ``GOOGLE_VERTEX_BASE_URL`` (google-genai 3.6 ``_base_url.py``, checked
+2026-12-04), else Google's. ``location`` becomes part of the Vertex host
+(``https://{location}-aiplatform.googleapis.com/``, ``_api_client.py``), so it must be a region name.
 
 Options (``{use: google/MODEL, options: {...}}``)
 -------------------------------------------------
@@ -77,7 +79,6 @@ option              in keys    meaning
 ``vertexai``        no         true: Gemini image models in Vertex AI mode (Veo always is)
 ``project``         no         Vertex AI project (default ``GOOGLE_CLOUD_PROJECT``)
 ``location``        no         Vertex AI location (default ``GOOGLE_CLOUD_LOCATION``, else global)
-``base_url``        no         API base URL (default: the SDK's variables above, else Google's)
 ``http_timeout``    no         seconds for one HTTP request (default 300)
 ``timeout``         no         Veo: seconds to wait for the operation before giving up (default 1200)
 ``poll_interval``   no         Veo: seconds between polls of the operation (default 10)
@@ -164,11 +165,10 @@ OPTIONS_SCHEMA: tuple[Option, ...] = (
     Option("vertexai", bool, None, "true: Gemini image models in Vertex AI mode (Veo always is); default "
                                    "GOOGLE_GENAI_USE_VERTEXAI", identity=False),
     Option("project", str, None, "Vertex AI project (default GOOGLE_CLOUD_PROJECT); with it, Application "
-                                 "Default Credentials", identity=False),
+                                 "Default Credentials", identity=False,
+           pattern=r"([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"),
     Option("location", str, None, "Vertex AI location (default GOOGLE_CLOUD_LOCATION, else global)",
-           identity=False),
-    Option("base_url", str, None, "API base URL; default: GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL or "
-                                  "Google's", identity=False),
+           identity=False, pattern=r"[a-z][a-z0-9-]{0,30}"),
     Option("http_timeout", float, DEFAULT_HTTP_TIMEOUT, "seconds for one HTTP request", identity=False),
     Option("timeout", float, DEFAULT_TIMEOUT, "Veo: seconds to wait for the operation before giving up",
            identity=False),
@@ -475,8 +475,6 @@ class GoogleProvider(Provider):
 
         http: dict[str, Any] = {"retry_options": types.HttpRetryOptions(attempts=1),
                                 "timeout": int(float(_call_option(ctx, "http_timeout")) * 1000)}
-        if call.get("base_url"):
-            http["base_url"] = str(call["base_url"])
         try:
             return genai.Client(vertexai=vertex, http_options=types.HttpOptions(**http), **creds)
         except ValueError as exc:  # the SDK's own check of the credentials it was given

@@ -33,10 +33,11 @@ option              kind      meaning
 ``moderation``      identity  ``low`` or ``auto``, text-to-image only (the vendor's default unset)
 ``timeout``         call      seconds to wait for the answer to one request (default: the SDK's,
                               600 s); a slower answer is *not* retried, see below
-``base_url``        call      API base URL; default ``OPENAI_BASE_URL``, else OpenAI's
 ==================  ========  ===========================================================
 
-Identity options are part of each node's key; call options never re-render anything.
+Identity options are part of each node's key; call options never re-render anything. There is no
+``base_url`` option: a storyboard never chooses where the key goes. The SDK reads its host from
+``OPENAI_BASE_URL`` (openai 3.60 ``lib/_client_auth.py``, checked 2026-12-04), else OpenAI's.
 
 Submissions: there is no hosted job
     Image generation and edits are synchronous: the image comes back in the answer to the POST,
@@ -129,8 +130,6 @@ OPTIONS: tuple[Option, ...] = (
            choices=("low", "auto")),
     Option("timeout", float, None, "seconds to wait for the answer to one request (the SDK's default, 600 s, "
            "when unset); a request whose answer times out is not repeated", identity=False),
-    Option("base_url", str, None, "API base URL (e.g. http://127.0.0.1:8080/v1); default: OPENAI_BASE_URL or "
-           "OpenAI's", identity=False),
 )
 
 _TWO_STEP_SIZES = {"landscape": "1536x1024", "portrait": "1024x1536", "square": "1024x1024"}
@@ -319,16 +318,13 @@ class OpenAIProvider(Provider):
 
     # -- helpers -----------------------------------------------------------------------------
     def _client(self, ctx: RunContext):
-        """An ``openai.OpenAI`` client with the SDK's retries off. ``base_url`` is passed only when
-        the board sets it, so the SDK's own ``OPENAI_BASE_URL`` keeps working. Raises
-        MissingKeyError before any request."""
+        """An ``openai.OpenAI`` client with the SDK's retries off; its host is the SDK's own
+        (``OPENAI_BASE_URL``, else OpenAI's). Raises MissingKeyError before any request."""
         key = self.api_key()
         import openai
 
         call = ctx.call
         kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0}
-        if call.get("base_url"):
-            kwargs["base_url"] = str(call["base_url"])
         if call.get("timeout") is not None:
             kwargs["timeout"] = float(call["timeout"])
         return openai.OpenAI(**kwargs)

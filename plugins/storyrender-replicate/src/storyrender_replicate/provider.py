@@ -40,9 +40,11 @@ option              kind     meaning
 ``file_encoding``   call     how frames travel: ``url`` (uploaded with the Files API,
                              ``POST /v1/files``; default) or ``base64`` (data URIs); the model
                              receives the same image either way
-``base_url``        call     API base URL; default: the SDK's own (``REPLICATE_BASE_URL`` or
-                             https://api.replicate.com)
 =================== ======== ===================================================================
+
+There is no ``base_url`` option: a storyboard never chooses where the token goes. The SDK reads
+its host from ``REPLICATE_BASE_URL``, else https://api.replicate.com (replicate 1.0.7
+``client.py``, checked 2026-12-04).
 
 Predictions are hosted jobs (:func:`storyrender.providers.hosted.run_hosted`): the prediction id
 is the job id, recorded before waiting, so a retry, a Ctrl-C or a killed build resumes it
@@ -250,7 +252,6 @@ class ReplicateProvider(Provider):
                "0 (off) video", identity=False),
         Option("file_encoding", str, "url", "how frames travel: url (Files API) or base64 (data URIs)",
                identity=False, choices=("url", "base64")),
-        Option("base_url", str, None, "API base URL (default: the SDK's, REPLICATE_BASE_URL)", identity=False),
     )
 
     def load(self) -> None:
@@ -410,8 +411,8 @@ class ReplicateProvider(Provider):
             if all(v is None for v in current.values()):
                 request.extensions["timeout"] = timeout.as_dict()
 
-        # base_url None lets the SDK read REPLICATE_BASE_URL itself.
-        client = replicate.Client(api_token=key, base_url=call.get("base_url") or None, timeout=timeout,
+        # No base_url: the SDK reads REPLICATE_BASE_URL itself (a board never chooses the host).
+        client = replicate.Client(api_token=key, timeout=timeout,
                                   event_hooks={"request": [bounded]})
         # The SDK wraps its transport in RetryTransport, which repeats GETs (polls) on 429/503/504
         # up to 10 times, sleeping whatever Retry-After says (client.py). POSTs (creating a
