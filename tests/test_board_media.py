@@ -137,8 +137,8 @@ def test_one_beat_change_reencodes_three_pieces_and_the_audio(write_board, cli, 
 def test_offline_renders_a_cloud_board_with_local(write_board, cli, tmp_path, monkeypatch):
     for var in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "REPLICATE_API_TOKEN"):
         monkeypatch.delenv(var, raising=False)
-    board = write_board(TINY + "providers:\n  image: google/gemini-2.5-flash-image\n"
-                        "  keyframe: google/gemini-2.5-flash-image\n  video: replicate/kwaivgi/kling-v2.1\n"
+    board = write_board(TINY + "providers:\n  image: google/gemini-3.1-flash-image\n"
+                        "  keyframe: google/gemini-3.1-flash-image\n  video: replicate/kwaivgi/kling-v2.1\n"
                         "beats:\n  - {prompt: one}\n  - {prompt: two}\n")
     res = cli(["build", "--offline", board.name], cwd=tmp_path)
     assert res.returncode == 0, res.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import storyrender.provider_api as api
 
 PINNED = {
-    "Provider", "Job", "ModelInfo", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
+    "Provider", "Job", "ModelInfo", "Lifecycle", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
     "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed", "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
     "ProviderError", "TransientError", "RefusedError", "MissingKeyError", "kit",

@@ -299,7 +299,7 @@ def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | No
         else:
             status = "ok"
         report = BuildReport(board=p.board.display, status=status, nodes=rows, seconds=whole.seconds,
-                             warnings=list(whole.warnings))
+                             warnings=list(p.resolution.warnings) + list(whole.warnings))
         if write_outputs and status == "ok" and t is None:
             report.outputs = _publish(p, store)
             report.continuity = _continuity(p, store, report)

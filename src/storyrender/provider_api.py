@@ -17,6 +17,7 @@ from .providers.base import (
     ImageRequest,
     Job,
     JobJournal,
+    Lifecycle,
     KeyframeRequest,
     Limits,
     ModelInfo,
@@ -33,7 +34,7 @@ from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUnce
 
 __all__ = [
     # the contract
-    "Provider", "Job", "ModelInfo", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
+    "Provider", "Job", "ModelInfo", "Lifecycle", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
     "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed",
     # hosted jobs

@@ -39,7 +39,7 @@ def image_answer(width: int = 1344, height: int = 768, color=(10, 120, 200), tex
     return {
         "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
         "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290, "totalTokenCount": 1302},
-        "modelVersion": "gemini-2.5-flash-image",
+        "modelVersion": "gemini-3.1-flash-image",
     }
 
 
@@ -161,7 +161,7 @@ def memory_journal(store: dict | None = None) -> JobJournal:
                       lambda: store.pop("job", None))
 
 
-def image_request(model: str = "gemini-2.5-flash-image", *, width: int = 320,
+def image_request(model: str = "gemini-3.1-flash-image", *, width: int = 320,
                   height: int = 180, references: tuple[Path, ...] = (), camera: str = "",
                   negative_prompt: str = "", seed: int = 42, take: int = 1, **options) -> Sent:
     identity, call = _split(options)
@@ -170,7 +170,7 @@ def image_request(model: str = "gemini-2.5-flash-image", *, width: int = 320,
                              camera=camera, negative_prompt=negative_prompt, take=take), call)
 
 
-def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *,
+def keyframe_request(previous: Path, model: str = "gemini-3.1-flash-image", *,
                      references: tuple[Path, ...] = (), width: int = 320, height: int = 180,
                      camera: str = "push-in", negative_prompt: str = "", **options) -> Sent:
     identity, call = _split(options)
@@ -180,7 +180,7 @@ def keyframe_request(previous: Path, model: str = "gemini-2.5-flash-image", *,
                 call)
 
 
-def video_request(first: Path, last: Path | None, model: str = "veo-3.1-generate-preview", *,
+def video_request(first: Path, last: Path | None, model: str = "veo-3.1-generate-001", *,
                   seconds: float = 6, width: int = 320, height: int = 180,
                   camera: str = "", negative_prompt: str = "", seed: int = 3, **options) -> Sent:
     options.setdefault("poll_interval", 0.01)

@@ -22,8 +22,8 @@ from storyrender.graph.spec import vendor_seed
 from storyrender.plugins.manager import load_registry
 from storyrender.testing import tiny_mp4
 
-IMAGE = "gemini-2.5-flash-image"
-VEO = "veo-3.1-generate-preview"
+IMAGE = "gemini-3.1-flash-image"
+VEO = "veo-3.1-generate-001"
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from storyrender.media.probe import probe
 from storyrender.testing import tiny_mp4
 from storyrender_google import PRICES
 
-IMAGE_MODEL = "gemini-2.5-flash-image"
-VIDEO_MODEL = "veo-3.1-generate-preview"
+IMAGE_MODEL = "gemini-3.1-flash-image"
+VIDEO_MODEL = "veo-3.1-generate-001"
 
 BOARD = f"""\
 version: 1

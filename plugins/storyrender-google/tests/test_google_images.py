@@ -42,7 +42,7 @@ def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(en
     result = run(provider.text_to_image, image_request(), ctx)
 
     (seen,) = fake.seen
-    assert seen.path.endswith("/models/gemini-2.5-flash-image:generateContent")
+    assert seen.path.endswith("/models/gemini-3.1-flash-image:generateContent")
     assert "publishers" not in seen.path  # Gemini Developer API mode
     assert seen.headers["x-goog-api-key"] == TEST_KEY
     assert seen.json["contents"] == [{"role": "user", "parts": [{"text": "A cat steps into a magical forest at dusk"}]}]
@@ -54,7 +54,7 @@ def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(en
     with Image.open(ctx.output_path) as img:
         assert img.format == "PNG" and img.size == (320, 180) and img.mode == "RGB"
         assert img.getpixel((160, 90)) == (10, 120, 200)
-    assert result.cost_usd == PRICES["images"]["gemini-2.5-flash-image"]["1K"]
+    assert result.cost_usd == PRICES["images"]["gemini-3.1-flash-image"]["1K"]
     assert result.info["vendor_image_size"] == [1344, 768]
     assert result.info["usage"]["total_token_count"] == 1302
     assert result.info["mode"] == "gemini-api"
@@ -82,12 +82,12 @@ def test_next_keyframe_sends_instruction_previous_keyframe_and_references(env, f
         assert sent.format == "PNG" and sent.size == (48, 48)
     with Image.open(ctx.output_path) as img:
         assert img.size == (320, 180) and img.getpixel((10, 10)) == (5, 6, 7)
-    assert result.cost_usd == 0.039
+    assert result.cost_usd == 0.045
 
 
 def test_image_size_option_and_pro_price(env, fake, provider, ctx):
     fake.push("generate", image_answer(1024, 1024))
-    req = image_request("gemini-3-pro-image-preview", width=512, height=512,
+    req = image_request("gemini-3-pro-image", width=512, height=512,
                         image_size="4k")
     result = run(provider.text_to_image, req, ctx)
     assert fake.seen[0].json["generationConfig"]["imageConfig"] == {"aspectRatio": "1:1", "imageSize": "4K"}
@@ -105,7 +105,7 @@ def test_board_aspect_maps_to_the_nearest_supported_ratio(size, ratio):
 def test_vertex_mode_for_images_when_asked(env, fake, provider, ctx):
     fake.push("generate", image_answer())
     result = run(provider.text_to_image, image_request(vertexai=True), ctx)
-    assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-2.5-flash-image:generateContent"
+    assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-3.1-flash-image:generateContent"
     assert result.info["mode"] == "vertex"
 
 
@@ -113,7 +113,7 @@ def test_vertex_mode_for_images_from_the_sdks_env_var(env, fake, provider, ctx, 
     monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
     fake.push("generate", image_answer())
     run(provider.text_to_image, image_request(), ctx)
-    assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-2.5-flash-image:generateContent"
+    assert fake.seen[0].path == "/v1beta1/publishers/google/models/gemini-3.1-flash-image:generateContent"
 
 
 def test_gemini_base_url_env_var_is_honoured(env, fake, provider, ctx, monkeypatch):

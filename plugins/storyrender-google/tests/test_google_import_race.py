@@ -31,7 +31,7 @@ def test_first_builds_with_two_workers_have_no_import_errors(httpserver, tmp_pat
     url = httpserver.url_for("/")
     write_png(tmp_path / "start.png", 160, 90, (200, 40, 40))
     write_png(tmp_path / "end.png", 160, 90, (40, 40, 200))
-    image = "google/gemini-2.5-flash-image"
+    image = "google/gemini-3.1-flash-image"
     (tmp_path / "board.yaml").write_text(textwrap.dedent(f"""\
         version: 1
         output: {{size: 160x90, fps: 8}}
@@ -40,7 +40,7 @@ def test_first_builds_with_two_workers_have_no_import_errors(httpserver, tmp_pat
         providers:
           image: {image}
           keyframe: {image}
-          video: {{use: google/veo-3.1-generate-preview, options: {{poll_interval: 0.01}}}}
+          video: {{use: google/veo-3.1-generate-001, options: {{poll_interval: 0.01}}}}
         beats:
           - {{id: a, prompt: a cat at the door, start_image: start.png, end_image: end.png}}
           - {{id: b, prompt: the cat walks in}}

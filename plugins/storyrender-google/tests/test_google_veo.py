@@ -14,7 +14,7 @@ from storyrender.providers.base import Job, RunContext
 from storyrender.providers.hosted import Stopped, SubmitUncertain
 from storyrender_google import PRICES
 
-MODEL = "veo-3.1-generate-preview"
+MODEL = "veo-3.1-generate-001"
 NAME = OPERATION.format(model=MODEL, n=1)
 RESOURCE = f"/v1beta1/projects/test-project/locations/us-central1/publishers/google/models/{MODEL}"
 
@@ -69,9 +69,9 @@ def test_first_last_video_sends_both_frames_polls_until_done_and_writes_the_clip
 def test_first_frame_video_with_resolution_negative_prompt_and_audio(env, fake, provider, vctx, keyframes,
                                                                      tiny_mp4):
     first, _ = keyframes
-    name = OPERATION.format(model="veo-3.1-fast-generate-preview", n=2)
+    name = OPERATION.format(model="veo-3.1-fast-generate-001", n=2)
     _queue_success(fake, tiny_mp4, pending=0, name=name)
-    req = video_request(first, None, "veo-3.1-fast-generate-preview", seconds=8,
+    req = video_request(first, None, "veo-3.1-fast-generate-001", seconds=8,
                         width=180, height=320, resolution="1080p", negative_prompt="text, watermark",
                         generate_audio=False)
     result = run(provider.video, req, vctx)
@@ -306,7 +306,7 @@ def test_check_rejects_what_veo_cannot_make_and_says_what_would_work(provider):
     problems = provider.check(Job.FIRST_LAST_VIDEO, veo, seconds=8, width=1280, height=720,
                               options={"vertexai": False})
     assert any("Vertex AI mode only" in p for p in problems)
-    image = provider.resolve_model("gemini-2.5-flash-image")
+    image = provider.resolve_model("gemini-3.1-flash-image")
     assert provider.check(Job.NEXT_KEYFRAME, image, seconds=5, width=640, height=480, options={}) == []
     assert provider.check(Job.NEXT_KEYFRAME, image, seconds=5, width=640, height=480,
                           options={"image_size": "8K"})
@@ -318,18 +318,19 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     registry = load_registry()
     assert "google" in registry.names()
     google = registry.get("google")
-    images = {"gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"}
+    images = {"gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"}
     for m in google.models:
-        if m.name in images:
+        if m.name.startswith("gemini-"):
             assert m.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}, m.name
-            assert m.price.per_image and m.price.as_of == PRICES["as_of"]
+            assert m.price.as_of == PRICES["as_of"]
+            assert bool(m.price.per_image) == (m.name in PRICES["images"]), m.name
         else:
             assert m.name.startswith("veo-3.1-")
             assert m.jobs == {Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}, m.name
             assert m.limits.durations == (4.0, 6.0, 8.0) and m.limits.aspect_ratios == ("16:9", "9:16")
             assert m.price.per_second and m.price.as_of == PRICES["as_of"]
-    assert images <= {m.name for m in google.models}
-    assert google.default_model(Job.TEXT_TO_IMAGE) == "gemini-2.5-flash-image"
+    assert images <= {m.name for m in google.models if m.status == "ga"}
+    assert google.default_model(Job.TEXT_TO_IMAGE) == "gemini-3.1-flash-image"
     assert google.default_model(Job.FIRST_LAST_VIDEO) == MODEL
     assert google.estimate(Job.FIRST_LAST_VIDEO, google.resolve_model(MODEL), seconds=6) == pytest.approx(2.4)
 
@@ -340,7 +341,7 @@ def test_sdk_refuses_veo_in_gemini_api_mode():
         "from google import genai\n"
         "c = genai.Client(api_key='x', vertexai=False, http_options={'base_url': 'http://127.0.0.1:9/'})\n"
         "try:\n"
-        "    c.models.generate_videos(model='veo-3.1-generate-preview', source={'prompt': 'p'})\n"
+        "    c.models.generate_videos(model='veo-3.1-generate-001', source={'prompt': 'p'})\n"
         "except ValueError as e:\n"
         "    raise SystemExit(0 if 'only supported in' in str(e) else 2)\n"
         "raise SystemExit(1)\n"

@@ -365,10 +365,11 @@ def test_check_reports_bad_options(provider):
 
 
 def test_unknown_gpt_image_snapshot_resolves_without_a_price(provider):
-    info = provider.resolve_model("gpt-image-2.5-flare")
-    assert info.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}
+    info = provider.resolve_model("gpt-image-2.9-snapshot")
+    assert info.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME} and not info.price.known
+    assert info.status == "unknown"
     with pytest.raises(KeyError):
-        provider.resolve_model("dall-e-3")
+        provider.resolve_model("whisper-1")
 
 
 def test_discovered_through_the_entry_point_with_the_right_jobs():
@@ -378,10 +379,16 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     assert "openai" in registry.names()
     openai_provider = registry.get("openai")
     names = {m.name for m in openai_provider.models}
-    assert names == {"gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2"}
+    assert names == {"gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2", "gpt-image-2.5-sunburst",
+                     "gpt-image-2.5-flare", "dall-e-2", "dall-e-3"}
     for m in openai_provider.models:
-        assert m.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}, m.name
+        if m.name.startswith("dall-e"):  # listed so validate can name the replacement
+            assert m.status == "shut_down" and m.jobs == {Job.TEXT_TO_IMAGE}
+        else:
+            assert m.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}, m.name
         assert m.price.as_of == PRICES["as_of"]
+    assert openai_provider.model_info("gpt-image-1").status == "shut_down"
+    assert openai_provider.model_info("gpt-image-1").lifecycle.replacement == "gpt-image-2.5-sunburst"
     assert openai_provider.default_model(Job.TEXT_TO_IMAGE) == "gpt-image-1.5"
     assert openai_provider.default_model(Job.FIRST_LAST_VIDEO) is None
 

@@ -55,7 +55,7 @@ providers:                    # local = the built-in offline animatic: no key, n
   keyframe: local             # previous keyframe + beat prompt -> the next keyframe
   video: local                # first + last keyframe -> the beat's clip
   # voice: local              # text -> speech, for say: lines
-  # `storyrender providers` lists the others, e.g. video: google/veo-3.1-generate-preview
+  # `storyrender providers` lists the others, e.g. video: google/veo-3.1-generate-001
 
 captions:
   burn: true                  # draw each beat's caption into the picture

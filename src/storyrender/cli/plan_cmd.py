@@ -34,6 +34,8 @@ def plan(board, cache_dir, offline, as_json, show_all):
         rows, _ = make_plan(p, store)
         continuity = continuity_of(p, store)
     todo = [r for r in rows if r.status == "render"]
+    for warning in p.resolution.warnings:
+        click.echo(f"warning: {warning}", err=True)
     total_cost = sum(r.estimate_usd for r in todo)
     total_time = sum(r.estimate_seconds for r in todo)
     if as_json:

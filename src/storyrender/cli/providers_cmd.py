@@ -19,13 +19,25 @@ def _options(p) -> list[dict] | None:
             for o in p.options_schema]
 
 
+def _lifecycle(m) -> dict:
+    life = m.lifecycle
+    return {"declared": life.status or None, "deprecated_on": life.deprecated_on or None,
+            "shut_down_on": life.shut_down_on or None, "replacement": life.replacement or None,
+            "source": life.source or None, "checked": life.checked or None, "text": life.describe(sources=False)}
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--options", "show_options", is_flag=True,
               help="Also list each provider's options (type, default, and whether it is part of node keys).")
 @handle_errors
 def providers(as_json, show_options):
-    """List installed providers, their models and what each can do."""
+    """List installed providers, their models, what each can do and each model's lifecycle status.
+
+    A model's status is preview, GA, deprecated (with its shutdown date) or shut down (with the
+    replacement its vendor names), with where and when that was read; ``validate`` refuses a
+    shut-down model and warns on a deprecated one.
+    """
 
     from ..plugins.manager import load_registry
 
@@ -40,6 +52,7 @@ def providers(as_json, show_options):
                         "durations": list(m.limits.durations) if m.limits.durations else None,
                         "aspect_ratios": list(m.limits.aspect_ratios) if m.limits.aspect_ratios else None,
                         "price": {k: v for k, v in m.price.__dict__.items() if v not in (None, "")},
+                        "status": m.status, "lifecycle": _lifecycle(m),
                         "description": m.description} for m in p.models],
         })
     if as_json:
@@ -68,7 +81,8 @@ def providers(as_json, show_options):
             if cost and price.get("as_of"):
                 cost += f" (as of {price['as_of']})"
             extra = "; ".join(x for x in (", ".join(lim), cost) if x)
-            click.echo(f"  - {r['name']}/{m['name']}: {', '.join(m['jobs'])}" + (f"  [{extra}]" if extra else ""))
+            click.echo(f"  - {r['name']}/{m['name']}: {', '.join(m['jobs'])}  ({m['lifecycle']['text']})"
+                       + (f"  [{extra}]" if extra else ""))
         if show_options:
             _echo_options(r)
 

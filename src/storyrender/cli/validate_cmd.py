@@ -18,8 +18,9 @@ __all__ = ["validate"]
 def validate(boards, offline):
     """Check storyboards (files or globs): schema, files, providers and their limits.
 
-    Renders nothing and calls no provider. A provider whose API key is not set is noted (the
-    build would refuse to start); exit status 2 when any board is bad.
+    Renders nothing and calls no provider. A model its vendor has shut down is an error naming
+    the replacement; a deprecated one is a warning with its shutdown date. A provider whose API
+    key is not set is noted (the build would refuse to start); exit status 2 when any board is bad.
     """
     from ..api import prepare
     from ..errors import BoardError
@@ -36,6 +37,8 @@ def validate(boards, offline):
             continue
         b = p.board
         click.echo(f"ok: {path} ({len(b.beats)} beats, {b.total_seconds:g} s, {b.output.size} @ {b.output.fps} fps)")
+        for warning in p.resolution.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for name, provider in sorted(p.resolution.providers().items()):
             if not provider.has_key():
                 click.echo(f"note: {path}: provider {name!r} needs an API key: set {' or '.join(provider.key_env)} "

@@ -32,6 +32,7 @@ faults worth retrying, ``RefusedError`` for content-policy refusals, ``ProviderE
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import enum
 import os
 import re
@@ -45,6 +46,8 @@ __all__ = [
     "Job",
     "Price",
     "ModelInfo",
+    "Lifecycle",
+    "STATUSES",
     "Limits",
     "ImageRequest",
     "KeyframeRequest",
@@ -115,9 +118,73 @@ class Limits:
     max_size: tuple[int, int] | None = None
 
 
+#: the lifecycle states a vendor gives its models, in order
+STATUSES = ("preview", "ga", "deprecated", "shut_down")
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Where a model is in its vendor's lifecycle, and where and when that was read.
+
+    :param status: ``preview``, ``ga``, ``deprecated`` or ``shut_down`` as the vendor announced it
+        ("" when the plugin does not know, e.g. a model id it accepts without a table entry)
+    :param deprecated_on: ISO date the vendor deprecated it (announced the shutdown)
+    :param shut_down_on: ISO date it stops (or stopped) answering; from that day on the model is
+        shut down whatever ``status`` says, and before it a model with a date is deprecated
+    :param replacement: the model id the vendor names instead (same provider)
+    :param source: where the facts were read (SDK file, vendor page)
+    :param checked: ISO date they were read
+
+    ``validate`` refuses a shut-down model (naming the replacement) and warns on a deprecated one.
+    """
+
+    status: str = ""
+    deprecated_on: str = ""
+    shut_down_on: str = ""
+    replacement: str = ""
+    source: str = ""
+    checked: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES + ("",):
+            raise ValueError(f"lifecycle status must be one of {', '.join(STATUSES)}, not {self.status!r}")
+        for name in ("deprecated_on", "shut_down_on", "checked"):
+            value = getattr(self, name)
+            if value:
+                _dt.date.fromisoformat(value)  # raises for a malformed date
+
+    def status_on(self, day: _dt.date | None = None) -> str:
+        """The status on *day* (default today): ``unknown`` when undeclared."""
+        day = day or _dt.date.today()
+        if self.status == "shut_down" or (self.shut_down_on and day >= _dt.date.fromisoformat(self.shut_down_on)):
+            return "shut_down"
+        if self.status == "deprecated" or self.shut_down_on or (
+                self.deprecated_on and day >= _dt.date.fromisoformat(self.deprecated_on)):
+            return "deprecated"
+        return self.status or "unknown"
+
+    def usable_on(self, day: _dt.date | None = None) -> bool:
+        """False once the model is shut down."""
+        return self.status_on(day) != "shut_down"
+
+    def describe(self, day: _dt.date | None = None, *, sources: bool = True) -> str:
+        """e.g. ``shut down on 2026-10-23 (use gpt-image-1.5; source: openai SDK ..., checked 2026-12-04)``."""
+        state = self.status_on(day)
+        words = {"shut_down": "shut down", "deprecated": "deprecated", "ga": "GA", "preview": "preview",
+                 "unknown": "status unknown"}[state]
+        if state == "shut_down" and self.shut_down_on:
+            words += f" on {self.shut_down_on}"
+        elif state == "deprecated" and self.shut_down_on:
+            words += f", shuts down on {self.shut_down_on}"
+        extra = [f"use {self.replacement}"] if self.replacement and state in ("shut_down", "deprecated") else []
+        if self.source and sources:
+            extra.append(f"source: {self.source}" + (f", checked {self.checked}" if self.checked else ""))
+        return words + (f" ({'; '.join(extra)})" if extra else "")
+
+
 @dataclass(frozen=True)
 class ModelInfo:
-    """One model a provider offers: which jobs it does, its limits and price."""
+    """One model a provider offers: which jobs it does, its limits, price and lifecycle."""
 
     name: str
     jobs: frozenset[Job]
@@ -125,6 +192,12 @@ class ModelInfo:
     price: Price = Price()
     version: str = "1"
     description: str = ""
+    lifecycle: Lifecycle = Lifecycle()
+
+    @property
+    def status(self) -> str:
+        """The lifecycle status today (``preview``, ``ga``, ``deprecated``, ``shut_down`` or ``unknown``)."""
+        return self.lifecycle.status_on()
 
 
 @dataclass(frozen=True)
@@ -341,7 +414,8 @@ class Provider:
     :cvar name: the name boards use (``providers.video: NAME/MODEL``).
     :cvar version: part of every node key; bump only when outputs change for the same request.
     :cvar key_env: environment variables that may hold the API key, in order of preference.
-    :cvar models: the models offered; the first model that does a job is its default.
+    :cvar models: the models offered, each with its :class:`Lifecycle` (shut-down ones stay listed so
+        ``validate`` can name their replacement); the first GA model that does a job is its default.
     :cvar concurrency: how many calls may run at once (a per-provider limit in the executor).
     :cvar offline: True when the provider needs no key and no network.
     """
@@ -408,9 +482,13 @@ class Provider:
         return None
 
     def default_model(self, job: Job) -> str | None:
-        for m in self.models:
-            if job in m.jobs:
-                return m.name
+        """The first GA model that does *job*; else the first preview or undeclared one (never a
+        deprecated or shut-down model)."""
+        able = [m for m in self.models if job in m.jobs]
+        for wanted in (("ga",), ("preview", "unknown")):
+            for m in able:
+                if m.status in wanted:
+                    return m.name
         return None
 
     def resolve_model(self, model: str) -> ModelInfo:

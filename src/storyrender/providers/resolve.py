@@ -3,7 +3,9 @@
 Every (role, beat) gets a :class:`Choice`: provider, model, the job it must do, options and
 its identity for node keys. Unknown providers or models, a provider asked for a job it cannot
 do, and a model whose limits the board breaks (e.g. an 8 s-only video model for a 5 s beat)
-are :class:`~storyrender.errors.BoardError` pointing at the line that names the provider.
+are :class:`~storyrender.errors.BoardError` pointing at the line that names the provider. So is a
+model its vendor has shut down (naming the replacement); a deprecated one is a warning
+(:attr:`Resolution.warnings`) that gives its shutdown date.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class Resolution:
     """Choices for the whole board: ``board_level[role]`` and ``per_beat[(role, beat index)]``."""
 
     choices: Mapping[tuple[str, int], Choice]
+    #: ``file:line: ...`` sentences about deprecated models (printed by validate, plan and build)
+    warnings: tuple[str, ...] = ()
 
     def get(self, role: str, beat: Beat) -> Choice:
         return self.choices[(role, beat.index)]
@@ -94,6 +98,7 @@ class Resolution:
 def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = False) -> Resolution:
     """Resolve every role used by *board*; with *offline* every job goes to ``local``."""
     errors: list[BoardError] = []
+    warnings: list[BoardError] = []
     choices: dict[tuple[str, int], Choice] = {}
     cache: dict[tuple, Choice | None] = {}
     for beat in board.beats:
@@ -112,7 +117,7 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             job = job_for(role, board.mode)
             memo = (role, ref.name, ref.model, tuple(sorted(map(str, ref.options.items()))), ref.concurrency)
             if memo not in cache:
-                cache[memo] = _resolve_one(board, registry, role, job, ref, errors)
+                cache[memo] = _resolve_one(board, registry, role, job, ref, errors, warnings)
             choice = cache[memo]
             if choice is None:
                 continue
@@ -134,11 +139,12 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             unique.append(e)
     if unique:
         raise BoardErrors(unique[:20]) if len(unique) > 1 else unique[0]
-    return Resolution(MappingProxyType(choices))
+    notes = tuple(dict.fromkeys(w.format() for w in warnings))
+    return Resolution(MappingProxyType(choices), notes)
 
 
 def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, ref: ProviderRef,
-                 errors: list[BoardError]) -> Choice | None:
+                 errors: list[BoardError], warnings: list[BoardError]) -> Choice | None:
     provider = registry.get(ref.name)
     if provider is None:
         installed = ", ".join(registry.names())
@@ -164,6 +170,8 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
     except Exception as exc:  # a plugin's own validation of options/model strings
         errors.append(board.error(f"{ref.label}: {exc}", ref.pointer))
         return None
+    if not _lifecycle_ok(board, provider, model, ref, errors, warnings):
+        return None
     option_errors = _option_problems(board, provider, ref)
     if option_errors:
         errors.extend(option_errors)
@@ -184,6 +192,26 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
                   options=MappingProxyType(dict(ref.options)),
                   concurrency=ref.concurrency or provider.concurrency, price=price,
                   price_override=bool(override))
+
+
+def _lifecycle_ok(board: Board, provider: Provider, model: ModelInfo, ref: ProviderRef,
+                  errors: list[BoardError], warnings: list[BoardError]) -> bool:
+    """False (an error naming the replacement) for a shut-down model; a warning for a deprecated one."""
+    life = model.lifecycle
+    state = life.status_on()
+    if state not in ("shut_down", "deprecated"):
+        return True
+    label = f"{provider.name}/{model.name}"
+    instead = (f"Use {provider.name}/{life.replacement} instead" if life.replacement else
+               "Choose another model (`storyrender providers` lists each model's status)")
+    cite = f" (source: {life.source}" + (f", checked {life.checked})" if life.checked else ")") if life.source else ""
+    if state == "shut_down":
+        errors.append(board.error(f"{label} was shut down{' on ' + life.shut_down_on if life.shut_down_on else ''}"
+                                  f": its vendor no longer serves it", ref.pointer, f"{instead}.{cite}"))
+        return False
+    when = f"shuts down on {life.shut_down_on}" if life.shut_down_on else "will be shut down (no date announced)"
+    warnings.append(board.error(f"{label} is deprecated and {when}", ref.pointer, f"{instead}.{cite}"))
+    return True
 
 
 def _option_problems(board: Board, provider: Provider, ref: ProviderRef) -> list[BoardError]:

@@ -102,6 +102,7 @@ from storyrender.provider_api import (
     JobGone,
     JobStatus,
     KeyframeRequest,
+    Lifecycle,
     Limits,
     MissingKeyError,
     ModelInfo,
@@ -136,6 +137,9 @@ PRICES: dict[str, Any] = {
         "gemini-3-pro-image-preview": {"1K": 0.134, "2K": 0.134, "4K": 0.24},
         # published as a range ($0.045 to $0.151): 2K is priced at the 4K figure, an upper bound
         "gemini-3.1-flash-image-preview": {"1K": 0.045, "2K": 0.151, "4K": 0.151},
+        # GA ids (2026-05-28): priced as their preview ids until a GA price is confirmed (checked 2026-12-04)
+        "gemini-3-pro-image": {"1K": 0.134, "2K": 0.134, "4K": 0.24},
+        "gemini-3.1-flash-image": {"1K": 0.045, "2K": 0.151, "4K": 0.151},
     },
     "video": {
         "veo-3.1": {"720p": 0.40, "1080p": 0.40, "4k": 0.60},
@@ -223,22 +227,37 @@ def image_price(model: str, image_size: str | None) -> float | None:
     return max(table.values())  # an unknown size: the dearest known price, an upper bound
 
 
-def _image_model(name: str, description: str) -> ModelInfo:
+#: where the lifecycle facts below were read (each checked on the date beside it)
+_DEPRECATIONS = "ai.google.dev/gemini-api/docs/deprecations"
+_VEO_PREVIEW_NOTICE = ("Veo 3.1 preview ids shut down 2026-10-22 (docs.apiyi.com service notice citing "
+                       f"{_DEPRECATIONS}; shared providers.md corrections 2026-12-01)")
+_VERTEX_VEO = "docs.cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate (GA model ids)"
+_CHECKED = "2026-12-04"
+
+
+def _life(status: str, source: str, *, shut_down_on: str = "", replacement: str = "") -> Lifecycle:
+    return Lifecycle(status=status, shut_down_on=shut_down_on, replacement=replacement, source=source,
+                     checked=_CHECKED)
+
+
+def _image_model(name: str, description: str, lifecycle: Lifecycle = Lifecycle()) -> ModelInfo:
     return ModelInfo(
         name=name,
         jobs=frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}),
         price=Price(per_image=image_price(name, None), as_of=PRICES["as_of"]),
         description=description,
+        lifecycle=lifecycle,
     )
 
 
-def _veo_model(name: str, description: str) -> ModelInfo:
+def _veo_model(name: str, description: str, lifecycle: Lifecycle = Lifecycle()) -> ModelInfo:
     return ModelInfo(
         name=name,
         jobs=frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}),
         limits=Limits(durations=VEO_DURATIONS, aspect_ratios=VEO_ASPECTS),
         price=Price(per_second=video_price_per_second(name, None), as_of=PRICES["as_of"]),
         description=description,
+        lifecycle=lifecycle,
     )
 
 
@@ -289,15 +308,34 @@ class GoogleProvider(Provider):
     reads = frozenset({"camera", "negative_prompt", "seed", "references"})
     options_schema = OPTIONS_SCHEMA
     models = (
-        _image_model("gemini-2.5-flash-image", "Gemini 2.5 Flash Image (Nano Banana); reportedly retired 2026-10"),
-        _image_model("gemini-3-pro-image-preview", "Gemini 3 Pro Image (Nano Banana Pro); 1K, 2K, 4K"),
-        _image_model("gemini-3.1-flash-image-preview", "Gemini 3.1 Flash Image"),
-        _veo_model("veo-3.1-generate-preview", "Veo 3.1: first+last frame, 4/6/8 s, 16:9 or 9:16"),
-        _veo_model("veo-3.1-fast-generate-preview", "Veo 3.1 Fast"),
-        _veo_model("veo-3.1-lite-generate-preview", "Veo 3.1 Lite"),
-        _veo_model("veo-3.1-generate-001", "Veo 3.1 (Vertex AI GA name)"),
-        _veo_model("veo-3.1-fast-generate-001", "Veo 3.1 Fast (Vertex AI GA name)"),
-        _veo_model("veo-3.1-lite-generate-001", "Veo 3.1 Lite (Vertex AI GA name)"),
+        _image_model("gemini-3.1-flash-image", "Gemini 3.1 Flash Image (Nano Banana 2); 1K, 2K, 4K",
+                     _life("ga", _DEPRECATIONS)),
+        _image_model("gemini-3-pro-image", "Gemini 3 Pro Image (Nano Banana Pro); 1K, 2K, 4K",
+                     _life("ga", _DEPRECATIONS)),
+        _image_model("gemini-3.1-flash-lite-image", "Gemini 3.1 Flash Lite Image: 1K (price not known here)",
+                     _life("ga", "shared providers.md corrections 2026-12-01")),
+        _image_model("gemini-2.5-flash-image", "Gemini 2.5 Flash Image (Nano Banana)",
+                     _life("shut_down", _DEPRECATIONS, shut_down_on="2026-10-02",
+                           replacement="gemini-3.1-flash-image")),
+        _image_model("gemini-3-pro-image-preview", "Gemini 3 Pro Image preview",
+                     _life("shut_down", _DEPRECATIONS, shut_down_on="2026-06-25", replacement="gemini-3-pro-image")),
+        _image_model("gemini-3.1-flash-image-preview", "Gemini 3.1 Flash Image preview",
+                     _life("shut_down", _DEPRECATIONS, shut_down_on="2026-06-25",
+                           replacement="gemini-3.1-flash-image")),
+        _veo_model("veo-3.1-generate-001", "Veo 3.1: first+last frame, 4/6/8 s, 16:9 or 9:16 (Vertex AI)",
+                   _life("ga", _VERTEX_VEO)),
+        _veo_model("veo-3.1-fast-generate-001", "Veo 3.1 Fast (Vertex AI)", _life("ga", _VERTEX_VEO)),
+        _veo_model("veo-3.1-lite-generate-001", "Veo 3.1 Lite (Vertex AI)",
+                   _life("ga", "shared providers.md corrections 2026-12-01")),
+        _veo_model("veo-3.1-generate-preview", "Veo 3.1 preview",
+                   _life("shut_down", _VEO_PREVIEW_NOTICE, shut_down_on="2026-10-22",
+                         replacement="veo-3.1-generate-001")),
+        _veo_model("veo-3.1-fast-generate-preview", "Veo 3.1 Fast preview",
+                   _life("shut_down", _VEO_PREVIEW_NOTICE, shut_down_on="2026-10-22",
+                         replacement="veo-3.1-fast-generate-001")),
+        _veo_model("veo-3.1-lite-generate-preview", "Veo 3.1 Lite preview",
+                   _life("shut_down", _VEO_PREVIEW_NOTICE, shut_down_on="2026-10-22",
+                         replacement="veo-3.1-lite-generate-001")),
     )
 
     # -- description -------------------------------------------------------------------------

@@ -82,6 +82,7 @@ from storyrender.provider_api import (
     ImageRequest,
     Job,
     KeyframeRequest,
+    Lifecycle,
     Limits,
     ModelInfo,
     Option,
@@ -139,7 +140,7 @@ _MAX_2 = (3840, 2160)
 
 
 def _is_flexible(model: str) -> bool:
-    """gpt-image-2 and later take any WxH in multiples of 16."""
+    """gpt-image-2 and later (2.5, 2.6) take any WxH in multiples of 16."""
     return model.startswith("gpt-image-2")
 
 
@@ -192,15 +193,28 @@ def price_per_image(model: str, quality: str, size: str) -> float | None:
     return round(per_square * area, 6)
 
 
-def _model(name: str, description: str) -> ModelInfo:
+#: where the lifecycle facts were read: the openai SDK's model list and its "Deprecated values" note
+#: (openai 3.60.0, ``openai/types/image_model.py`` and ``image_generate_params.py``), checked 2026-12-04
+_SDK_SOURCE = "openai SDK 3.60.0 openai/types/image_model.py"
+_CHECKED = "2026-12-04"
+
+
+def _life(status: str, *, shut_down_on: str = "", replacement: str = "") -> Lifecycle:
+    return Lifecycle(status=status, shut_down_on=shut_down_on, replacement=replacement, source=_SDK_SOURCE,
+                     checked=_CHECKED)
+
+
+def _model(name: str, description: str, lifecycle: Lifecycle = Lifecycle(),
+           jobs: frozenset[Job] = frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME})) -> ModelInfo:
     # Estimated at the default quality and the default board size (1280x720 -> 1536x1024).
     estimate = price_per_image(name, DEFAULT_QUALITY, "1536x1024")
     return ModelInfo(
         name=name,
-        jobs=frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}),
+        jobs=jobs,
         limits=Limits(max_size=_MAX_2 if _is_flexible(name) else None),
         price=Price(per_image=estimate, as_of=PRICES["as_of"]),
         description=description,
+        lifecycle=lifecycle,
     )
 
 
@@ -216,10 +230,20 @@ class OpenAIProvider(Provider):
     reads = frozenset({"camera", "negative_prompt", "references"})
     options_schema = OPTIONS
     models = (
-        _model("gpt-image-1.5", "GPT Image 1.5"),
-        _model("gpt-image-1", "GPT Image 1 (the SDK marks it shut down on 2026-10-23)"),
-        _model("gpt-image-1-mini", "GPT Image 1 mini: cheapest; next keyframes at low input fidelity"),
-        _model("gpt-image-2", "GPT Image 2: any size in multiples of 16 up to 3840x2160 (price unknown)"),
+        _model("gpt-image-1.5", "GPT Image 1.5", _life("ga")),
+        _model("gpt-image-1-mini", "GPT Image 1 mini: cheapest; next keyframes at low input fidelity", _life("ga")),
+        _model("gpt-image-2", "GPT Image 2: any size in multiples of 16 up to 3840x2160 (price unknown)",
+               _life("ga")),
+        _model("gpt-image-2.5-sunburst", "GPT Image 2.5 Sunburst (sized like gpt-image-2; price unknown)",
+               _life("ga")),
+        _model("gpt-image-2.5-flare", "GPT Image 2.5 Flare (sized like gpt-image-2; price unknown)",
+               _life("ga")),
+        _model("gpt-image-1", "GPT Image 1",
+               _life("shut_down", shut_down_on="2026-10-23", replacement="gpt-image-2.5-sunburst")),
+        _model("dall-e-3", "DALL-E 3", _life("shut_down", shut_down_on="2026-05-12", replacement="gpt-image-1.5"),
+               jobs=frozenset({Job.TEXT_TO_IMAGE})),
+        _model("dall-e-2", "DALL-E 2", _life("shut_down", shut_down_on="2026-05-12", replacement="gpt-image-1.5"),
+               jobs=frozenset({Job.TEXT_TO_IMAGE})),
     )
 
     # -- description -------------------------------------------------------------------------

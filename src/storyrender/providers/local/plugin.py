@@ -15,6 +15,7 @@ from ..base import (
     ImageRequest,
     Job,
     KeyframeRequest,
+    Lifecycle,
     ModelInfo,
     Provider,
     Result,
@@ -24,7 +25,10 @@ from ..base import (
     VideoRequest,
 )
 
-__all__ = ["LocalProvider", "register_providers"]
+__all__ = ["LocalProvider", "register_providers", "BUILT_IN"]
+
+#: the lifecycle of a model that ships with storyrender (it lives as long as this version)
+BUILT_IN = Lifecycle(status="ga", source="built into storyrender")
 
 
 class LocalProvider(Provider):
@@ -44,10 +48,13 @@ class LocalProvider(Provider):
             name="animatic",
             jobs=frozenset({Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME, Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}),
             description="previz keyframes and optical-flow interpolated segments",
+            lifecycle=BUILT_IN,
         ),
-        ModelInfo(name="espeak", jobs=frozenset({Job.SPEECH}), description="espeak-ng speech, silence without it"),
+        ModelInfo(name="espeak", jobs=frozenset({Job.SPEECH}), description="espeak-ng speech, silence without it",
+                  lifecycle=BUILT_IN),
         ModelInfo(name="template", jobs=frozenset({Job.WRITE_STORY}),
-                  description="storyrender new offline: the premise in a fixed progression (a template, not a story)"),
+                  description="storyrender new offline: the premise in a fixed progression (a template, not a story)",
+                  lifecycle=BUILT_IN),
     )
 
     def __init__(self) -> None:
