@@ -6,7 +6,7 @@ import storyrender.provider_api as api
 
 PINNED = {
     "Provider", "Job", "ModelInfo", "Lifecycle", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
-    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "Result", "RunContext", "JobJournal",
+    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "AudioRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed", "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
     "ProviderError", "TransientError", "RefusedError", "MissingKeyError", "kit",
 }

@@ -28,6 +28,7 @@ from .providers.base import (
     RunContext,
     SpeechRequest,
     StoryRequest,
+    AudioRequest,
     VideoRequest,
 )
 from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUncertain, run_hosted
@@ -35,7 +36,7 @@ from .providers.hosted import HostedJob, JobGone, JobStatus, Stopped, SubmitUnce
 __all__ = [
     # the contract
     "Provider", "Job", "ModelInfo", "Lifecycle", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
-    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "Result", "RunContext", "JobJournal",
+    "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "AudioRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed",
     # hosted jobs
     "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",

@@ -5,6 +5,7 @@ Behaviour is driven by the environment so it works in subprocesses too:
 - ``FAKE_SLEEP_IMAGE`` / ``FAKE_SLEEP_VIDEO``: seconds each image / video call sleeps.
 - a prompt containing ``FAIL`` raises ProviderError (``REFUSE``: RefusedError).
 - ``FAKE_PRICE``: price per image and per video second (default 0: free).
+- ``FAKE_VIDEO_TONE``: a frequency; segments then carry a sine at it as their own audio.
 
 Two more providers for the request contract: ``fakestrict`` (an option schema, reads no camera)
 and ``fakehosted`` (a vendor whose jobs live as files under ``FAKE_VENDOR``: submitted, polled,
@@ -24,7 +25,7 @@ from PIL import Image
 
 from storyrender import hookimpl
 from storyrender.errors import ProviderError, RefusedError, TransientError
-from storyrender.media.ffmpeg import encode_frames
+from storyrender.media.ffmpeg import encode_frames, run_ffmpeg
 from storyrender.providers.base import CALL_OPTIONS, Job, ModelInfo, Option, Price, Provider, Result
 
 _lock = threading.Lock()
@@ -112,6 +113,13 @@ class FakeProvider(Provider):
         n = round(request.seconds * request.fps)
         frames = ((a * (1 - i / n) + b * (i / n)).round().astype(np.uint8) for i in range(n + 1))
         encode_frames(frames, ctx.output_path, fps=request.fps, width=request.width, height=request.height)
+        tone = os.environ.get("FAKE_VIDEO_TONE")
+        if tone:  # a clip with its own sound, as Veo or Kling with audio make
+            silent = ctx.output_path.with_name("silent.mp4")
+            ctx.output_path.rename(silent)
+            run_ffmpeg(["-i", str(silent), "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=44100",
+                        "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-shortest",
+                        str(ctx.output_path)])
         return Result(ctx.output_path)
 
 

@@ -50,6 +50,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
                        "estimate_usd": round(sum(r.estimate_usd for r in todo if r.beat == b.index), 6),
                        "render": [r.role for r in todo if r.beat == b.index]} for b in p.board.beats],
             "nodes": [{k: v for k, v in r.as_dict().items()} for r in rows],
+            **({"warnings": p.graph.info["warnings"]} if p.graph.info.get("warnings") else {}),
             "totals": {"nodes": len(rows), "render": len(todo), "cached": len([r for r in rows if r.status == "cached"]),
                        "provider_calls": len([r for r in todo if r.provider]),
                        "estimate_usd": round(total_cost, 6), "estimate_seconds": round(total_time, 1)},
@@ -74,6 +75,8 @@ def plan(board, cache_dir, offline, as_json, show_all):
         from ..continuity.analyze import summary_line
 
         click.echo(summary_line(continuity["summary"]) + " (last build)")
+    for warning in p.graph.info.get("warnings") or ():
+        click.echo(f"warning: {warning}")
     unpriced = sorted({f"{r.provider}/{r.model}" for r in todo if r.price_unknown})
     if unpriced:
         click.echo(f"note: no list price for {', '.join(unpriced)}: the estimate leaves them out "

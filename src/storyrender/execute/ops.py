@@ -17,6 +17,7 @@ from ..graph.nodes import Node
 from ..graph.spec import JobSpec
 from ..media.probe import image_size, probe
 from ..providers.base import (
+    AudioRequest,
     ImageRequest,
     Job,
     KeyframeRequest,
@@ -70,6 +71,9 @@ def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
     if job is Job.SPEECH:
         return SpeechRequest(model=spec.model, text=spec.text, seed=spec.seed, voice=spec.voice, options=options,
                              take=spec.take)
+    if job in (Job.MUSIC, Job.SOUND):
+        return AudioRequest(model=spec.model, prompt=spec.prompt, seconds=spec.seconds, seed=spec.seed,
+                            options=options, take=spec.take)
     common = dict(model=spec.model, prompt=spec.prompt, seed=spec.seed, width=spec.width, height=spec.height,
                   options=options, negative_prompt=spec.negative_prompt,
                   references=tuple(Path(r.path) for r in spec.references), hints=dict(spec.hints),
@@ -216,20 +220,24 @@ def _piece(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
 
 def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
     from ..stitch import Transition
-    from ..stitch.audio import MusicBed, render_audio
+    from ..stitch.audio import MusicBed, SoundCue, render_audio
 
     p = node.spec.params
     n_beats = len(p["beat_frames"])
     segments = inputs[:n_beats]
-    speech_iter = iter(inputs[n_beats:])
-    voices = [next(speech_iter) if has else None for has in p["voice"]]
+    rest = iter(inputs[n_beats:])  # speech, then sound effects, then a generated music bed
+    voices = [next(rest) if has else None for has in p["voice"]]
+    sounds = [SoundCue(str(next(rest)), s["at"], s["volume"]) if s else None for s in p.get("sound") or ()]
+    keep = p.get("keep") or [False] * n_beats
     music = None
     if p["music"]:
         m = p["music"]
-        music = MusicBed(node.spec.file(), m["volume"], m["fade_in"], m["fade_out"])
+        path = node.spec.file() if node.spec.files else str(next(rest))
+        music = MusicBed(path, m["volume"], m["fade_in"], m["fade_out"], m.get("duck", 1.0))
     result = render_audio(
-        [(s, probe(s)) for s in segments], p["beat_frames"], [Transition(n, f) for n, f in p["transitions"]],
-        p["fps"], out, voices=voices, music=music, loudness=p["loudness"], voice_volume=p["voice_volume"],
+        [(s, probe(s)) if kept else None for s, kept in zip(segments, keep)], p["beat_frames"],
+        [Transition(n, f) for n, f in p["transitions"]], p["fps"], out, voices=voices, music=music,
+        loudness=p["loudness"], voice_volume=p["voice_volume"], sounds=sounds,
     )
     for w in result.warnings:
         log(w)

@@ -7,12 +7,14 @@ keyframes mode, N beats: keyframe 0 (text-to-image from beat 1, or beat 1's pinn
 keyframe 0; segment k starts from the last frame of segment k-1.
 
 The stitch: one ``piece`` node per body and junction (see :mod:`storyrender.stitch.timeline`),
-one ``audio`` node for the whole track, one ``final`` node joining them, and an ``export``
+a ``speech`` node per ``say:`` line, a ``sound`` node per ``sound:`` effect, a ``music`` node for a
+music prompt, one ``audio`` node mixing them with the segments' kept sound for the whole track, one ``final`` node joining them, and an ``export``
 node per extra format.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..cache.keys import file_digest
@@ -174,31 +176,63 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
                                      label=f"{piece.kind} {piece.beats[0] + 1}" +
                                            (f"-{piece.beats[1] + 1}" if piece.kind == "junction" else ""))))
 
-    # ---- audio: speech per beat, then one track for the whole video
+    # ---- audio: speech and sound per beat, a music bed, then one track for the whole video
+    def audio_node(kind: str, role: str, beat: Beat, ch: Choice, spec: JobSpec, label: str,
+                   seconds: float | None) -> str:
+        return g.add(Node(kind, spec, (), role=role, beat=beat.index, label=label, provider=ch.name,
+                          estimate=ch.estimate(seconds), call=ch.call_options,
+                          pricing={"price_override": ch.price_override, "price_unknown": ch.price_unknown,
+                                   "model_label": ch.label}))
+
     voice_keys: list[str | None] = []
-    for beat in board.beats:
+    sound_keys: list[str | None] = []
+    overlong: list[str] = []
+    for beat, bt in zip(board.beats, times):
+        voice_keys.append(None)
+        sound_keys.append(None)
         if beat.say:
             ch = resolution.get("voice", beat)
             spec = _job_spec(board, beat, ch, text=beat.say, voice=board.audio.voice_name)
-            voice_keys.append(g.add(Node("speech", spec, (), role=f"speech:{beat.id}", beat=beat.index,
-                                         label=f"voice {beat.index}", provider=ch.name, estimate=ch.estimate(),
-                                         call=ch.call_options,
-                                         pricing={"price_override": ch.price_override,
-                                                  "price_unknown": ch.price_unknown, "model_label": ch.label})))
-        else:
-            voice_keys.append(None)
+            said = ch.provider.speech_seconds(beat.say, ch.options)
+            voice_keys[-1] = audio_node("speech", f"speech:{beat.id}", beat, ch, spec, f"voice {beat.index}", said)
+            room = bt.end - bt.start
+            if said > room + 0.05:
+                overlong.append(f"beat {beat.index} ({beat.id}): its say: line takes about {said:.1f} s to say "
+                                f"({ch.label}), longer than the beat's {room:.2f} s: it runs on into the next beat; "
+                                "shorten the line or lengthen the beat")
+        if beat.sound is not None:
+            ch = resolution.get("sound", beat)
+            spec = _job_spec(board, beat, ch, prompt=beat.sound.prompt, seconds=beat.sound.seconds)
+            sound_keys[-1] = audio_node("sound", f"sound:{beat.id}", beat, ch, spec, f"sound {beat.index}",
+                                        beat.sound.seconds or min(beat.seconds, 5.0))
     music: dict[str, Any] | None = None
     music_files: tuple[FileRef, ...] = ()
+    music_key: str | None = None
     if board.audio.music:
         m = board.audio.music
-        music = {"volume": m.volume, "fade_in": m.fade_in, "fade_out": m.fade_out}
-        music_files = (FileRef(str(m.path), file_digest(m.path)),)
+        music = {"volume": m.volume, "fade_in": m.fade_in, "fade_out": m.fade_out, "duck": m.duck}
+        if m.path is not None:
+            music_files = (FileRef(str(m.path), file_digest(m.path)),)
+        else:
+            first = board.beats[0]
+            ch = resolution.get("music", first)
+            # auto: the video's length, rounded up to a whole second (the mix trims it to the frame)
+            seconds = m.seconds or float(math.ceil(timeline.total_frames(n, trans) / fps))
+            spec = _job_spec(board, first, ch, prompt=m.prompt, seconds=seconds)
+            music_key = audio_node("music", "music", first, ch, spec, "music", seconds)
     audio_params = {
         "beat_frames": n, "transitions": [[t.name, t.frames] for t in trans], "fps": fps,
         "voice": [k is not None for k in voice_keys], "voice_volume": board.audio.voice_volume,
         "music": music, "loudness": board.audio.loudness, "stitch": STITCH_VERSION,
     }
-    audio_inputs = tuple(segments) + tuple(k for k in voice_keys if k)
+    # only when used, so boards without them keep their audio node's key
+    if any(b.audio == "keep" for b in board.beats):
+        audio_params["keep"] = [b.audio == "keep" for b in board.beats]
+    if any(sound_keys):
+        audio_params["sound"] = [{"at": b.sound.at, "volume": b.sound.volume} if k else None
+                                 for b, k in zip(board.beats, sound_keys)]
+    audio_inputs = (tuple(segments) + tuple(k for k in voice_keys if k) + tuple(k for k in sound_keys if k)
+                    + ((music_key,) if music_key else ()))
     audio = g.add(Node("audio", OpSpec(audio_params, music_files), audio_inputs, role="audio", label="audio track"))
 
     soft = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in cues] if board.captions.soft else []
@@ -214,5 +248,5 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
     g.info.update({
         "beat_frames": n, "fps": fps, "cues": cues,
         "beat_times": [bt.as_dict() for bt in times], "pieces": [p.as_dict() for p in pieces],
-        "segments": segments,
+        "segments": segments, "warnings": overlong,
     })

@@ -41,6 +41,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("segment", ".mp4", True, "segment", 10.0, seconds=90.0, local_seconds=1.0),
     Kind("speech", ".wav", True, "voice", 10.0, seconds=3.0, local_seconds=0.5),
     Kind("story", ".json", True, "writer", 1.0, seconds=20.0, local_seconds=0.0),
+    Kind("music", ".wav", True, "voice", 10.0, seconds=60.0, local_seconds=1.0),
+    Kind("sound", ".wav", True, "voice", 10.0, seconds=10.0, local_seconds=0.2),
     Kind("file", ".png", False, "keyframe", seconds=0.0),
     Kind("lastframe", ".png", False, "keyframe", seconds=0.2),
     Kind("piece", ".mp4", False, "stitch"),

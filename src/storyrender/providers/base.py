@@ -15,6 +15,8 @@ first-last-video    ``video``               a segment from a first and a last fr
 first-frame-video   ``video``               a segment from a first frame only (extend mode)
 speech              ``speech``              a WAV/MP3 of a beat's ``say:`` text
 write-story         ``write_story``         a story as JSON (``storyrender new``): one entry per beat
+music               ``music``               a music bed from ``audio.music.prompt`` (``seconds`` long)
+sound-effect        ``sound``               a beat's ``sound:`` effect from its prompt
 ==================  ======================  =================================================
 
 Every method receives a frozen request and a :class:`RunContext`, writes its artifact to
@@ -54,6 +56,7 @@ __all__ = [
     "VideoRequest",
     "SpeechRequest",
     "StoryRequest",
+    "AudioRequest",
     "Result",
     "RunContext",
     "Provider",
@@ -71,6 +74,8 @@ class Job(str, enum.Enum):
     FIRST_FRAME_VIDEO = "first-frame-video"
     SPEECH = "speech"
     WRITE_STORY = "write-story"
+    MUSIC = "music"
+    SOUND = "sound-effect"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -326,6 +331,30 @@ class StoryRequest:
     take: int = 1
 
 
+@dataclass(frozen=True)
+class AudioRequest:
+    """music or sound-effect: make ``seconds`` of audio from ``prompt``.
+
+    ``seconds`` is what the board asks for (the video's length for a music bed with ``seconds:
+    auto``; ``None`` for a sound effect whose length the vendor may choose); the mix fits the
+    result to the video either way. ``seed`` is the board's seed (vendors that take one).
+    """
+
+    model: str
+    prompt: str
+    seconds: float | None = None
+    seed: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 1
+
+
+#: jobs whose ``per_second`` price is times the seconds made (a speech's seconds are estimated from its text)
+TIMED_JOBS = frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO, Job.SPEECH, Job.MUSIC, Job.SOUND})
+
+#: words per second of ordinary narration at speed 1 (about 150 words a minute), for estimates
+SPEECH_WORDS_PER_SECOND = 2.5
+
+
 @dataclass
 class Result:
     """What a provider returns: the artifact's path, and what it learnt about the job.
@@ -442,6 +471,8 @@ class Provider:
         Job.FIRST_FRAME_VIDEO: ".mp4",
         Job.SPEECH: ".wav",
         Job.WRITE_STORY: ".json",
+        Job.MUSIC: ".wav",
+        Job.SOUND: ".wav",
     }
 
     # -- description -------------------------------------------------------------------------
@@ -526,9 +557,21 @@ class Provider:
             )
         return problems
 
+    def speech_seconds(self, text: str, options: Mapping[str, Any] | None = None) -> float:
+        """About how long saying *text* takes (for ``plan``'s "longer than its beat" warning and
+        per-second prices), before anything is spoken: words at ordinary narration pace, divided
+        by a ``speed`` option when the provider has one. Override for a better guess."""
+        words = len(text.split()) or (1 if text.strip() else 0)
+        speed = (options or {}).get("speed") or 1.0
+        try:
+            speed = float(speed) if float(speed) > 0 else 1.0
+        except (TypeError, ValueError):
+            speed = 1.0
+        return words / SPEECH_WORDS_PER_SECOND / speed
+
     def estimate(self, job: Job, model: ModelInfo, *, seconds: float | None = None) -> float:
         """Estimated cost in USD of one call (0 for free providers)."""
-        return model.price.estimate(seconds if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO) else None)
+        return model.price.estimate(seconds if job in TIMED_JOBS else None)
 
     def api_key(self) -> str:
         """The API key from the first set variable in :attr:`key_env`.
@@ -563,6 +606,12 @@ class Provider:
     def write_story(self, request: StoryRequest, ctx: RunContext) -> Result:
         raise NotImplementedError
 
+    def music(self, request: AudioRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
+    def sound(self, request: AudioRequest, ctx: RunContext) -> Result:
+        raise NotImplementedError
+
     def run(self, job: Job, request: Any, ctx: RunContext) -> Result:
         """Dispatch *request* to the method for *job*."""
         if job is Job.TEXT_TO_IMAGE:
@@ -575,6 +624,10 @@ class Provider:
             return self.speech(request, ctx)
         if job is Job.WRITE_STORY:
             return self.write_story(request, ctx)
+        if job is Job.MUSIC:
+            return self.music(request, ctx)
+        if job is Job.SOUND:
+            return self.sound(request, ctx)
         raise ValueError(f"unknown job {job!r}")
 
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from ..errors import BoardError, BoardErrors
 from ..plugins.manager import ProviderRegistry
 from ..spec.model import Beat, Board, ProviderRef
-from .base import Job, ModelInfo, Price, Provider
+from .base import TIMED_JOBS, Job, ModelInfo, Price, Provider
 
 __all__ = ["Choice", "Resolution", "resolve_board", "job_for"]
 
@@ -29,6 +29,8 @@ def job_for(role: str, mode: str) -> Job:
         "keyframe": Job.NEXT_KEYFRAME,
         "video": Job.FIRST_FRAME_VIDEO if mode == "extend" else Job.FIRST_LAST_VIDEO,
         "voice": Job.SPEECH,
+        "music": Job.MUSIC,
+        "sound": Job.SOUND,
     }[role]
 
 
@@ -76,8 +78,7 @@ class Choice:
         return not self.provider.offline and not self.price.known
 
     def estimate(self, seconds: float | None = None) -> float:
-        per_s = seconds if self.job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO) else None
-        return self.price.estimate(per_s)
+        return self.price.estimate(seconds if self.job in TIMED_JOBS else None)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
         roles.append("video")
         if beat.say:
             roles.append("voice")
+        if beat.sound is not None:
+            roles.append("sound")
+        if beat.index == 1 and board.audio.music is not None and board.audio.music.prompt:
+            roles.append("music")
         for role in roles:
             ref = board.provider_for(role, beat)
             if offline:

@@ -18,6 +18,7 @@ __all__ = [
     "Output",
     "Character",
     "Music",
+    "Sound",
     "Audio",
     "Captions",
     "Beat",
@@ -28,7 +29,9 @@ __all__ = [
 ]
 
 #: provider roles a board can set, in the order they are used
-ROLES = ("image", "keyframe", "video", "voice")
+ROLES = ("image", "keyframe", "video", "voice", "sound", "music")
+#: beat ``audio:`` values: what happens to the sound a video model made with its clip
+CLIP_AUDIO = ("drop", "keep")
 DEFAULT_TRANSITION_SECONDS = 0.5
 MAX_PIXELS = 7680 * 4320
 
@@ -84,10 +87,30 @@ class Character:
 
 @dataclass(frozen=True)
 class Music:
-    path: Path
+    """A music bed: a file (``path``) or made by ``providers.music`` from ``prompt``.
+
+    ``seconds`` is the length asked of the music provider (``None``: auto, the video's length);
+    ``duck`` is the music's gain while a voice speaks (1 = no ducking).
+    """
+
+    path: Path | None
     volume: float = 1.0
     fade_in: float = 0.0
     fade_out: float = 0.0
+    prompt: str = ""
+    seconds: float | None = None
+    duck: float = 1.0
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A beat's sound effect: made by ``providers.sound`` from ``prompt``, placed at the beat's start
+    (plus ``at`` seconds). ``seconds`` None lets the provider choose the length."""
+
+    prompt: str
+    seconds: float | None = None
+    volume: float = 1.0
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,10 @@ class Beat:
     end_image: Path | None = None
     characters: tuple[str, ...] = ()
     providers: Mapping[str, ProviderRef] = field(default_factory=dict)
+    #: a sound effect for the beat (``sound:``)
+    sound: Sound | None = None
+    #: the segment's own audio (a video model that makes sound): ``drop`` (default) or ``keep``
+    audio: str = "drop"
 
     def caption_text(self, captions: Captions) -> str | None:
         if self.caption:
@@ -365,6 +392,39 @@ class _Checker:
         return Transition(name, float(seconds) if seconds is not None else DEFAULT_TRANSITION_SECONDS)
 
 
+#: a generated music bed fades in and out over these seconds unless the board says otherwise
+GENERATED_MUSIC_FADES = (1.0, 2.0)
+#: the music's gain under a voice, unless the board says otherwise (``duck: 1`` turns ducking off)
+DEFAULT_DUCK = 0.35
+
+
+def _music(c: _Checker, m: Any, providers: dict[str, ProviderRef]) -> Music | None:
+    """``audio.music``: a file, or a prompt for ``audio.music.provider`` (which becomes the
+    ``music`` role of *providers*)."""
+    if not m:
+        return None
+    if bool(m.get("path")) == bool(m.get("prompt")):
+        c.fail("audio.music needs either path (a music file) or prompt (music made by a provider), not "
+               + ("both" if m.get("path") else "neither"), "/audio/music",
+               "Write path: music/bed.mp3, or prompt: calm piano, slow, warm.")
+        return None
+    seconds = m.get("seconds", "auto")
+    common = dict(volume=float(m.get("volume", 1.0)), duck=float(m.get("duck", DEFAULT_DUCK)))
+    if m.get("path"):
+        if "provider" in m or "seconds" in m:
+            c.fail("provider and seconds are for a music prompt, not a music file", "/audio/music",
+                   "Remove them, or replace path with prompt.")
+        mpath = c.path(m["path"], "/audio/music/path", kind="music file")
+        if mpath is None:
+            return None
+        return Music(mpath, fade_in=float(m.get("fade_in", 0)), fade_out=float(m.get("fade_out", 0)), **common)
+    if "provider" in m:
+        providers["music"] = c.provider(m["provider"], "/audio/music/provider")
+    fade_in, fade_out = GENERATED_MUSIC_FADES
+    return Music(None, fade_in=float(m.get("fade_in", fade_in)), fade_out=float(m.get("fade_out", fade_out)),
+                 prompt=str(m["prompt"]), seconds=None if seconds == "auto" else float(seconds), **common)
+
+
 def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display: str) -> Board:
     """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot."""
     root = project_root(source.parent)
@@ -398,12 +458,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         characters[name] = Character(name, ch["description"], img)
 
     audio_d = data.get("audio") or {}
-    music = None
-    if audio_d.get("music"):
-        m = audio_d["music"]
-        mpath = c.path(m["path"], "/audio/music/path", kind="music file")
-        if mpath is not None:
-            music = Music(mpath, float(m.get("volume", 1.0)), float(m.get("fade_in", 0)), float(m.get("fade_out", 0)))
+    music = _music(c, audio_d.get("music"), providers)
     voice_d = audio_d.get("voice") or {}
     audio = Audio(music, float(voice_d.get("volume", 1.0)), str(voice_d.get("name", "")),
                   float(audio_d.get("loudness", -16.0)))
@@ -443,11 +498,20 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
                 c.fail(f"character {n!r} is not defined", ptr + "/characters",
                        "Define it under characters: or remove it.")
         bprov = {role: c.provider(v, f"{ptr}/providers/{role}") for role, v in (b.get("providers") or {}).items()}
+        sound = None
+        if b.get("sound") is not None:
+            s = b["sound"] if isinstance(b["sound"], dict) else {"prompt": b["sound"]}
+            sound = Sound(s["prompt"], float(s["seconds"]) if s.get("seconds") is not None else None,
+                          float(s.get("volume", 1.0)), float(s.get("at", 0.0)))
+            if sound.at >= seconds:
+                c.fail(f"the sound starts at {sound.at:g} s, after the beat ends ({seconds:g} s)", ptr + "/sound/at",
+                       "Make at smaller than the beat's seconds.")
         beats.append(Beat(
             index=i + 1, id=bid, prompt=b["prompt"], seconds=seconds, seed=int(b.get("seed", default_seed)),
             take=int(b.get("take", 1)), negative_prompt=b.get("negative_prompt", data.get("negative_prompt", "")),
             transition=trans, caption=b.get("caption"), say=b.get("say"), camera=b.get("camera"),
             start_image=start, end_image=end, characters=chars, providers=MappingProxyType(bprov),
+            sound=sound, audio=str(b.get("audio", "drop")),
         ))
 
     # Transitions must fit inside the beats they overlap.

@@ -4,7 +4,8 @@ piece to 1024 samples and drifts at every seam).
 Each beat's clip audio (when the clip has any) is placed where the beat's frames are in the output timeline and
 faded in/out over the transitions, which is the same as ``acrossfade`` with the transitions' lengths (linear
 curves) but stays one flat ``amix`` however many beats there are; beats with silent clips contribute silence.
-Voice-over clips start at their beat's start, a music bed is looped or trimmed to the video, then the mix is
+Voice-over clips start at their beat's start, sound effects at their beat's start plus their offset, a music bed is
+looped or trimmed to the video and ducked (its gain ramps down to ``duck`` while a voice speaks), then the mix is
 loudness-normalised in two passes (``loudnorm`` I=-16, TP=-1.5 measured, then applied as a linear gain, then
 ``aresample=48000``; a silent track is left alone, as loudnorm turns silence into NaN) and padded/trimmed to exactly
 the video's length in samples.  The result is AAC in an ``.m4a`` file, ready to be stream-copied into the final MP4.
@@ -27,7 +28,7 @@ from ..media.probe import MediaInfo
 from ._filters import atomic_output
 from .timeline import Transition, cue_times, total_frames
 
-__all__ = ["MusicBed", "AudioResult", "render_audio", "audio_duration", "SAMPLE_RATE"]
+__all__ = ["MusicBed", "SoundCue", "AudioResult", "render_audio", "audio_duration", "SAMPLE_RATE"]
 
 SAMPLE_RATE = 48000
 #: Clip audio is time-stretched (``atempo``) only when the clip's retime differs from 1 by more than this.
@@ -42,9 +43,35 @@ class MusicBed:
     volume: float = 1.0
     fade_in: float = 0.0
     fade_out: float = 0.0
+    #: gain while a voice speaks (1: no ducking)
+    duck: float = 1.0
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SoundCue:
+    """A sound effect placed *at* seconds after its beat's start, at *volume*."""
+
+    path: str
+    at: float = 0.0
+    volume: float = 1.0
+
+#: seconds over which ducked music ramps down before a voice and back up after it
+DUCK_RAMP = 0.25
+
+
+def _duck_filter(spans: Sequence[tuple[float, float]], level: float) -> str | None:
+    """A ``volume`` filter whose gain ramps to *level* over each (start, end) voice span."""
+    if level >= 1.0 or not spans:
+        return None
+    r = DUCK_RAMP
+    terms = [f"clip(min((t-{a - r:.4f})/{r},({b + r:.4f}-t)/{r}),0,1)" for a, b in spans]
+    amount = terms[0]
+    for term in terms[1:]:
+        amount = f"max({amount},{term})"
+    return f"volume='1-{1.0 - level:.4f}*{amount}':eval=frame"
 
 
 @dataclass(frozen=True)
@@ -108,13 +135,15 @@ _FMT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo
 def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Sequence[int],
                  transitions: Sequence[Transition], fps: int, out: Path, *,
                  voices: Sequence[Path | str | None] = (), music: MusicBed | None = None,
-                 loudness: bool | float = True, voice_volume: float = 1.0, bitrate: str = "192k") -> AudioResult:
+                 loudness: bool | float = True, voice_volume: float = 1.0, bitrate: str = "192k",
+                 sounds: Sequence[SoundCue | None] = ()) -> AudioResult:
     """Render the video's whole audio track to the AAC file *out* (``.m4a``).
 
     :param clips: per beat, ``(path, info)`` of its clip (``None`` or a clip without audio = silence).
     :param clip_frames: ``n_k`` per beat, as for :func:`~storyrender.stitch.timeline.plan_pieces`.
     :param transitions: as for :func:`~storyrender.stitch.timeline.plan_pieces`.
     :param voices: per beat, a speech file placed at the beat's start (``None`` for none); may be shorter.
+    :param sounds: per beat, a sound effect placed at the beat's start plus its ``at`` (``None`` for none).
     :returns: facts about the track, with warnings (e.g. speech longer than its beat: it is not cut, it runs on).
     :raises StitchError: when ffmpeg fails.
     """
@@ -160,6 +189,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
             idx += 1
         enter += nk - t_out
 
+    spans: list[tuple[float, float]] = []
     voice_list = list(voices) + [None] * (len(n) - len(voices))
     if len(voice_list) > len(n):
         raise ValueError(f"{len(n)} beats but {len(voices)} voice entries")
@@ -168,6 +198,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
             continue
         bt = times[k]
         vd = audio_duration(v)
+        spans.append((bt.start, bt.start + vd))
         room = bt.end - bt.start
         if vd > room + 1e-3:
             over = vd - room
@@ -185,6 +216,16 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
         mix.append(f"[v{k}]")
         idx += 1
 
+    for k, cue in enumerate(sounds):
+        if cue is None:
+            continue
+        args += ["-vn", "-sn", "-dn", "-i", str(cue.path)]
+        off = _samples(times[k].start_frame, fps) + int(round(cue.at * SAMPLE_RATE))
+        delay = f",adelay=delays={off}S:all=1" if off else ""
+        chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS,volume={float(cue.volume):.6f}{delay}[s{k}]")
+        mix.append(f"[s{k}]")
+        idx += 1
+
     if music is not None:
         args += ["-stream_loop", "-1", "-vn", "-sn", "-dn", "-i", str(music.path)]
         f = [_FMT, f"atrim=end_sample={total_samples}", "asetpts=PTS-STARTPTS"]
@@ -194,6 +235,9 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
             fo = min(music.fade_out, duration)
             f.append(f"afade=t=out:st={duration - fo:.6f}:d={fo:.6f}")
         f.append(f"volume={float(music.volume):.6f}")
+        duck = _duck_filter(spans, music.duck)
+        if duck:
+            f.append(duck)
         chains.append(f"[{idx}:a]{','.join(f)}[music]")
         mix.append("[music]")
         idx += 1

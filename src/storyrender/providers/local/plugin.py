@@ -4,7 +4,8 @@ It draws legible animatic keyframes (the beat's text, a composition and palette 
 the prompt and seed, the beat number and time code), makes each next keyframe as a visible
 camera-like change of the previous one (honouring ``camera:`` hints such as push-in, pan-left),
 renders segments by dense optical-flow interpolation between the two keyframes (so a segment's
-first and last frames are its keyframes), and speaks with espeak-ng when it is installed.
+first and last frames are its keyframes), speaks with espeak-ng when it is installed, synthesises
+a chord bed for a music prompt and placeholder sound effects (:mod:`.music`).
 Everything it makes is labelled PREVIZ: it is an animatic, not AI imagery.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from ...plugins.hookspecs import hookimpl
 from ..base import (
+    AudioRequest,
     ImageRequest,
     Job,
     KeyframeRequest,
@@ -55,6 +57,10 @@ class LocalProvider(Provider):
         ModelInfo(name="template", jobs=frozenset({Job.WRITE_STORY}),
                   description="storyrender new offline: the premise in a fixed progression (a template, not a story)",
                   lifecycle=BUILT_IN),
+        ModelInfo(name="chords", jobs=frozenset({Job.MUSIC}), lifecycle=BUILT_IN,
+                  description="a synthesised pad of chords following the prompt's mood words and the video's length"),
+        ModelInfo(name="placeholder", jobs=frozenset({Job.SOUND}), lifecycle=BUILT_IN,
+                  description="a placeholder effect (thud, chime or whoosh, by the prompt's words)"),
     )
 
     def __init__(self) -> None:
@@ -71,7 +77,13 @@ class LocalProvider(Provider):
 
     def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         # keyframe 0 is drawn, not moved: the camera hint shapes only later keyframes and segments
+        if job in (Job.MUSIC, Job.SOUND):
+            return frozenset({"seed"})
         return self.reads - {"camera"} if job in (Job.TEXT_TO_IMAGE, Job.SPEECH) else self.reads
+
+    def speech_seconds(self, text, options=None) -> float:
+        # espeak-ng speaks 175 words a minute by default
+        return len(text.split()) / (175 / 60)
 
     def resolve_model(self, model: str) -> ModelInfo:
         info = self.model_info(model)
@@ -129,6 +141,18 @@ class LocalProvider(Provider):
         info = voice.speak(request.text, ctx.output_path, voice=request.voice or None)
         if info.get("silent"):
             ctx.log(info["warning"])
+        return Result(ctx.output_path, cost_usd=0.0, info=info)
+
+    def music(self, request: AudioRequest, ctx: RunContext) -> Result:
+        from . import music
+
+        info = music.compose(request.prompt, request.seconds or 30.0, request.seed, ctx.output_path)
+        return Result(ctx.output_path, cost_usd=0.0, info=info)
+
+    def sound(self, request: AudioRequest, ctx: RunContext) -> Result:
+        from . import music
+
+        info = music.effect(request.prompt, request.seconds, request.seed, ctx.output_path)
         return Result(ctx.output_path, cost_usd=0.0, info=info)
 
 
