@@ -25,6 +25,7 @@ BENCHES = [
     ("bench_local", "local interpolation frames/s at 1280x720"),
     ("bench_stitch", "piecewise stitch vs one filtergraph; one-beat re-stitch; memory 12 vs 48"),
     ("bench_scale", "Ray executor overhead; warm remote vs warm local cache"),
+    ("bench_continuity", "anchored vs chained keyframes: wall time against the critical path, 24 beats"),
 ]
 
 

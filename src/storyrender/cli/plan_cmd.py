@@ -29,10 +29,14 @@ def plan(board, cache_dir, offline, as_json, show_all):
 
     from ..continuity.analyze import cached as continuity_of
 
+    from ..execute.runner import plan_nodes
+    from ..graph.critical import keyframe_modes
+
     p = prepare(board, offline=offline)
     with open_store(p.board, cache_dir) as store:
         rows, _ = make_plan(p, store)
         continuity = continuity_of(p, store)
+        critical = keyframe_modes(p.board, p.resolution, p.graph, lambda g: plan_nodes(g, store).cached)
     todo = [r for r in rows if r.status == "render"]
     for warning in p.resolution.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -54,6 +58,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
             "totals": {"nodes": len(rows), "render": len(todo), "cached": len([r for r in rows if r.status == "cached"]),
                        "provider_calls": len([r for r in todo if r.provider]),
                        "estimate_usd": round(total_cost, 6), "estimate_seconds": round(total_time, 1)},
+            "critical_path": critical,
             "continuity": continuity,
         }
         click.echo(json.dumps(doc, indent=2))
@@ -71,6 +76,12 @@ def plan(board, cache_dir, offline, as_json, show_all):
     cached = len([r for r in rows if r.status != "render"])
     click.echo(f"total: {len(todo)} to render ({len([r for r in todo if r.provider])} provider calls), "
                f"{cached} cached or not needed, estimated ${total_cost:.2f}, ~{total_time:.0f} s")
+    for mode in ("chained", "anchored"):
+        if mode in critical:
+            c = critical[mode]
+            current = " (this board)" if mode == critical["mode"] else ""
+            click.echo(f"critical path, keyframes {mode}{current}: {c['provider_calls']} provider calls in a row, "
+                       f"~{c['seconds']:.0f} s with enough workers")
     if continuity:
         from ..continuity.analyze import summary_line
 

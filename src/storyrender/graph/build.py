@@ -2,7 +2,9 @@
 
 keyframes mode, N beats: keyframe 0 (text-to-image from beat 1, or beat 1's pinned
 ``start_image``), keyframe k (next-keyframe from keyframe k-1 and beat k, or beat k's pinned
-``end_image``), segment k from beat k's start and end keyframes. A beat's start is its pinned
+``end_image``), segment k from beat k's start and end keyframes. With ``keyframes: anchored``
+keyframe k is made from keyframe 0 (or beat k's pinned ``start_image``) instead of keyframe
+k-1, so the keyframes after the first do not wait for each other. A beat's start is its pinned
 ``start_image`` if any, else the previous beat's end. extend mode: segment 1 starts from
 keyframe 0; segment k starts from the last frame of segment k-1.
 
@@ -94,6 +96,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
     segments: list[str] = []
     keyframes: list[dict] = []  # the keyframes the video passes through, for drift (continuity)
     prev_end: str | None = None
+    anchor: str | None = None
     for beat in board.beats:
         prompt = resolved_prompt(board, beat)
         # ---- the beat's start
@@ -109,6 +112,8 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                                beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
         else:
             start = prev_end
+        if beat.index == 1:
+            anchor = start
         if beat.index == 1 or board.mode == "extend":
             keyframes.append({"index": beat.index - 1, "beat": max(1, beat.index - 1), "key": start,
                               "characters": list(beat.characters)})
@@ -124,7 +129,9 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                 kch = resolution.get("keyframe", beat)
                 spec = _job_spec(board, beat, kch, prompt=prompt, seconds=beat.seconds, camera=beat.camera,
                                  hints=hints)
-                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch, spec, (start,),
+                # anchored: from keyframe 0 (or the beat's own pinned start), not from keyframe k-1
+                source = start if board.keyframes != "anchored" or beat.start_image is not None else anchor
+                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch, spec, (source,),
                                     f"keyframe {beat.index}")
             seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
                                 f"segment {beat.index}", seconds=beat.seconds)

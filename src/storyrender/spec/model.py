@@ -187,6 +187,8 @@ class Board:
     prices: Mapping[str, Mapping[str, float]]
     beats: tuple[Beat, ...]
     positions: Mapping[str, Pos] = field(default_factory=dict, repr=False)
+    #: keyframes mode: ``chained`` (keyframe k from k-1) or ``anchored`` (every keyframe from keyframe 0)
+    keyframes: str = "chained"
 
     def where(self, ptr: str) -> Pos | None:
         """Position of the value at JSON pointer *ptr* (or its nearest written parent)."""
@@ -542,6 +544,10 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
                 c.fail("end_image is only for keyframes mode", f"/beats/{i}/end_image",
                        "Remove it or use mode: keyframes.")
 
+    if data.get("keyframes") == "anchored" and data.get("mode", "keyframes") == "extend":
+        c.fail("keyframes: anchored is for keyframes mode (extend mode makes no keyframes after the first)",
+               "/keyframes", "Remove it or use mode: keyframes.")
+
     if c.errors:
         raise BoardErrors(c.errors) if len(c.errors) > 1 else c.errors[0]
 
@@ -552,4 +558,5 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         output=output, providers=MappingProxyType(providers), characters=MappingProxyType(characters),
         audio=audio, captions=captions, prices=MappingProxyType(dict(data.get("prices") or {})),
         beats=tuple(beats), positions=MappingProxyType(dict(positions)),
+        keyframes=data.get("keyframes", "chained"),
     )
