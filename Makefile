@@ -1,4 +1,5 @@
-# storyrender: `make demo` renders the example offline; `make test` runs every test.
+# storyrender: `make demo` renders the example offline; `make test` runs every test, `make test-fast`
+# the ones not marked slow.
 # Both create the virtualenv and install everything they need on a fresh machine.
 
 PYTHON ?= python3
@@ -33,6 +34,10 @@ demo: install
 test: export STORYRENDER_BROWSER_DEPS = 1
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS) tests $(foreach p,$(PLUGINS),$(p)/tests)
+
+## test-fast: the inner loop, every test not marked slow (under a minute on 2 cores)
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS) tests $(foreach p,$(PLUGINS),$(p)/tests)
 
 ## bench: speed and memory targets, as a table (and bench/results/latest.json)
 bench: install

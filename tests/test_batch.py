@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from storyrender.media.probe import probe
 from storyrender.spec import load_board
 
@@ -32,6 +34,7 @@ def _make_boards(root: Path) -> list[Path]:
     return out
 
 
+@pytest.mark.slow
 def test_twenty_boards_one_command_one_report_then_nothing_to_do(cli, tmp_path):
     boards = _make_boards(tmp_path)
     assert len(boards) == 20
@@ -84,6 +87,7 @@ def test_shared_nodes_render_once_in_one_cache(cli, fake, tmp_path):
     assert manifest["board"] == "b/y.yaml" and manifest["totals"]["provider_calls"] == 2
 
 
+@pytest.mark.slow
 def test_a_failing_board_does_not_stop_the_others(cli, fake, tmp_path):
     (tmp_path / "good.yaml").write_text(TINY + FAKE + "beats:\n  - prompt: fine\n")
     (tmp_path / "bad.yaml").write_text(TINY + FAKE + "beats:\n  - prompt: fine\n  - prompt: FAIL here\n")
@@ -118,6 +122,7 @@ def test_build_help_documents_exit_codes(cli):
     assert "--report" in res.stdout
 
 
+@pytest.mark.slow
 def test_boards_in_different_folders_keep_their_own_caches(tmp_path, cli, fake):
     for d in ("a", "b"):
         (tmp_path / d).mkdir()

@@ -24,6 +24,7 @@ def manifest(tmp_path, name="board"):
     return json.loads((tmp_path / "out" / f"{name}.manifest.json").read_text())
 
 
+@pytest.mark.slow
 def test_every_transition_name_gives_the_exact_length(write_board, cli, fake, tmp_path):
     names = list(XFADE_TRANSITIONS)
     beats = ["  - {prompt: beat 0}\n"]
@@ -59,6 +60,7 @@ def _sine(path, seconds, freq):
     run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency={freq}:sample_rate=48000:duration={seconds}", str(path)])
 
 
+@pytest.mark.slow
 def test_music_voice_captions_and_formats(write_board, cli, fake, tmp_path):
     _sine(tmp_path / "music.wav", 1.5, 440)
     text = (TINY + PROV + "output: {size: 160x90, fps: 8, formats: [mp4, webm, gif]}\n"
@@ -105,6 +107,7 @@ def test_music_voice_captions_and_formats(write_board, cli, fake, tmp_path):
     assert lower > 10 and upper < 2, (lower, upper)
 
 
+@pytest.mark.slow
 def test_one_beat_change_reencodes_three_pieces_and_the_audio(write_board, cli, fake, tmp_path):
     prompts = [f"beat {i}" for i in range(12)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from storyrender.cache.store import Store
@@ -57,6 +58,7 @@ def test_local_segments_start_and_end_on_their_keyframes_and_joins_do_not_repeat
     assert min(steps) > max(2 * noise, 0.3), (noise, steps)
 
 
+@pytest.mark.slow
 def test_second_build_renders_nothing_and_manifest_says_cached(write_board, cli, tmp_path):
     board = write_board(TINY + "beats:\n  - prompt: one\n  - prompt: two\n")
     assert cli(["build", board.name], cwd=tmp_path).returncode == 0
@@ -71,6 +73,7 @@ def test_second_build_renders_nothing_and_manifest_says_cached(write_board, cli,
     assert manifest["totals"]["cost_usd"] == 0
 
 
+@pytest.mark.slow
 def test_cache_dir_option_and_env(write_board, cli, tmp_path):
     board = write_board(TINY + "beats:\n  - prompt: one\n")
     assert cli(["build", "--cache-dir", "c1", board.name], cwd=tmp_path).returncode == 0
@@ -79,6 +82,7 @@ def test_cache_dir_option_and_env(write_board, cli, tmp_path):
     assert (tmp_path / "c2" / "artifacts").is_dir()
 
 
+@pytest.mark.slow
 def test_noop_rebuild_keeps_provenance_in_the_manifest(write_board, cli, tmp_path):
     board = write_board(TINY + "beats:\n  - prompt: one\n  - prompt: two\n")
     assert cli(["build", board.name], cwd=tmp_path).returncode == 0

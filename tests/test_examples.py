@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from storyrender.media.probe import probe
 from storyrender.spec import load_board
 
@@ -20,6 +22,7 @@ def test_example_is_a_real_board():
     assert (board.output.width, board.output.height, board.output.fps) == (1280, 720, 24)
 
 
+@pytest.mark.slow
 def test_example_renders_offline(tmp_path, cli):
     text = EXAMPLE.read_text()
     text = re.sub(r"size: 1280x720", "size: 160x90", text).replace("fps: 24", "fps: 8")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from storyrender.cache.store import Store
 from storyrender.media.probe import probe, read_frames
 
 from .conftest import TINY
+
+pytestmark = pytest.mark.slow
 
 
 def luma(a):

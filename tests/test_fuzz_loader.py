@@ -57,6 +57,7 @@ def test_random_bytes_never_crash_the_loader(tmp_path, data):
     _load(p)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_like)
 def test_random_structures_never_crash_the_loader(tmp_path, doc):
@@ -65,6 +66,7 @@ def test_random_structures_never_crash_the_loader(tmp_path, doc):
     _load(p)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.fixed_dictionaries({"version": st.just(1), "beats": st.lists(
     st.dictionaries(st.sampled_from(["prompt", "seconds", "transition", "id", "seed", "take", "caption", "camera"]),

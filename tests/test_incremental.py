@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from storyrender.media.probe import probe
 
 from .conftest import TINY
+
+pytestmark = pytest.mark.slow
 
 PROVIDERS = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
 

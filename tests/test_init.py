@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from storyrender.cli.init_cmd import schema_ref
 from storyrender.media.probe import probe
 from storyrender.resources import schema_path
@@ -22,6 +24,7 @@ def _schema_line(board: Path) -> Path:
     return ref if ref.is_absolute() else (board.parent / ref)
 
 
+@pytest.mark.slow
 def test_init_writes_a_starter_that_validates_and_builds_offline(cli, tmp_path):
     res = cli(["init", "proj"], cwd=tmp_path)
     assert res.returncode == 0, res.stderr
@@ -93,6 +96,7 @@ def test_init_template_without_vars_keeps_a_valid_vars_mapping(cli, tmp_path):
     assert load_board(tmp_path / "board.yaml").title == "Ambient loop, a misty pine forest"
 
 
+@pytest.mark.slow
 def test_init_bad_input_writes_nothing(cli, tmp_path):
     cases = [
         (["init", "--template", "product-teaser"], "needs --var product="),

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .conftest import TINY
+
+pytestmark = pytest.mark.slow
 
 FAKE = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
 

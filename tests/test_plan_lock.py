@@ -36,6 +36,7 @@ def plan_reasons(cli, folder, cache=None) -> dict[str, str]:
     return {n["label"]: n["reason"] for n in json.loads(res.stdout)["nodes"] if n["status"] == "render"}
 
 
+@pytest.mark.slow
 def test_lock_travels_with_the_board(cli, fake, tmp_path):
     a, b = tmp_path / "A", tmp_path / "elsewhere" / "B"
     a.mkdir()
@@ -78,6 +79,7 @@ def test_lock_travels_with_the_board(cli, fake, tmp_path):
     assert plan_reasons(cli, a) == {} and plan_reasons(cli, b, cache_b) == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [
     b"{not json",
     b"\xff\xfe\x00garbage",

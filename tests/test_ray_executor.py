@@ -36,7 +36,7 @@ from storyrender.execute.ray_executor import (  # noqa: E402
     worker_env,
 )
 
-pytestmark = pytest.mark.xdist_group("ray")
+pytestmark = [pytest.mark.xdist_group("ray"), pytest.mark.slow]
 
 PROVIDERS = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
 BOARD = TINY + PROVIDERS + "beats:\n  - {id: a, prompt: a fox}\n  - {id: b, prompt: the fox runs}\n" \

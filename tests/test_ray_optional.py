@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import TINY
+
+pytestmark = pytest.mark.slow
 
 # Runs the CLI in a Python where `import ray` fails (as on a machine without the extra).
 NO_RAY = ("import sys; sys.modules['ray'] = None\n"

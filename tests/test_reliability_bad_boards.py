@@ -19,7 +19,7 @@ from storyrender.cli.main import cli as storyrender_cli
 
 from .conftest import run
 
-pytestmark = pytest.mark.xdist_group("reliability-bad-boards")
+pytestmark = [pytest.mark.xdist_group("reliability-bad-boards"), pytest.mark.slow]
 
 CORPUS = Path(__file__).parent / "bad_boards"
 EXPECTED: dict[str, str] = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))

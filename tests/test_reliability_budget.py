@@ -23,6 +23,7 @@ def _beats(*prompts) -> str:
     return "beats:\n" + "".join(f"  - prompt: {p}\n" for p in prompts)
 
 
+@pytest.mark.slow
 def test_budget_is_checked_against_what_is_left_before_any_call(write_board, cli, fake, tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_PRICE", "0.5")
     board = write_board(TINY + FAKE + _beats("a", "b"))
@@ -60,6 +61,7 @@ def test_spend_never_exceeds_the_budget_while_running(write_board, fake, tmp_pat
     assert report.status == "failed"
 
 
+@pytest.mark.slow
 def test_vendor_billing_above_its_estimate_stops_further_paid_calls(tmp_path, cli):
     """The estimate passes the up-front check; the provider then reports twice its list price: the
     runner counts what was really charged and stops starting paid calls once the budget is used."""
@@ -75,6 +77,7 @@ def test_vendor_billing_above_its_estimate_stops_further_paid_calls(tmp_path, cl
     assert len(calls(log)) == 5  # $0.20 each as charged: after 5 ($1.00) no $0.10 estimate fits
 
 
+@pytest.mark.slow
 def test_refused_budget_writes_nothing_at_all(tmp_path, cli):
     """Refused before anything starts: no cache folder, no outputs, no provider call."""
     import os

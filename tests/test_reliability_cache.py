@@ -48,6 +48,7 @@ def test_info_without_a_cache_creates_nothing(tmp_path, cli):
     assert res.returncode == 0 and not (tmp_path / "nope").exists()
 
 
+@pytest.mark.slow
 def test_info_shows_size_entries_and_paid_results_with_their_cost(tmp_path, cli, built):
     facts = info(cli, tmp_path, "b.yaml")
     # V1: 4 keyframes + 3 one-second segments; V2 adds keyframe 3 and segment 3
@@ -59,6 +60,7 @@ def test_info_shows_size_entries_and_paid_results_with_their_cost(tmp_path, cli,
     assert "paid:    9 results" in text and "$0.90" in text and "faulty/vid" in text
 
 
+@pytest.mark.slow
 def test_prune_removes_unreachable_unpaid_and_never_paid_without_include_paid(tmp_path, cli, built):
     before = info(cli, tmp_path, "b.yaml")
     res = cli(["cache", "prune", "b.yaml"], cwd=tmp_path, env=built)  # keep what b.yaml's graph uses
@@ -80,6 +82,7 @@ def test_prune_removes_unreachable_unpaid_and_never_paid_without_include_paid(tm
     assert info(cli, tmp_path, "b.yaml")["paid_entries"] == 7
 
 
+@pytest.mark.slow
 def test_prune_keeps_every_keep_board_and_refuses_a_bad_one(tmp_path, cli, built):
     res = cli(["cache", "prune", "--include-paid", "--keep-board", "old.yaml", "b.yaml"], cwd=tmp_path, env=built)
     assert res.returncode == 0
@@ -119,6 +122,7 @@ def test_prune_sweeps_orphans_and_temp_files(tmp_path):
         assert not orphan.exists() and not list(store.tmp.iterdir())
 
 
+@pytest.mark.slow
 def test_prune_never_runs_under_a_build(tmp_path, cli):
     """A build holds the cache while it runs: prune gives up (or waits) instead of evicting its inputs."""
     log = tmp_path / "calls.jsonl"
@@ -153,6 +157,7 @@ def test_prune_never_runs_under_a_build(tmp_path, cli):
     assert (tmp_path / "out" / "b.mp4").stat().st_size > 0  # outputs are copies: pruning never touches them
 
 
+@pytest.mark.slow
 def test_size_limit_evicts_unpaid_after_a_build_and_keeps_paid(tmp_path, cli, built):
     res = cli(["cache", "limit", "1k", "b.yaml"], cwd=tmp_path)
     assert res.returncode == 0 and "size limit 1.0 KiB" in res.stdout
@@ -176,6 +181,7 @@ def test_bad_max_size_is_refused(tmp_path, cli):
     assert res.returncode == 2 and "not a size" in res.stderr
 
 
+@pytest.mark.slow
 def test_prune_without_a_board_or_all_removes_nothing(tmp_path, cli, built):
     before = info(cli, tmp_path, "b.yaml")["entries"]
     res = cli(["cache", "prune", "--cache-dir", str(tmp_path / ".storyrender")], cwd=tmp_path, env=built)

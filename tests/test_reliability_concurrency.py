@@ -15,7 +15,7 @@ from storyrender.media.probe import read_frames
 from .conftest import run
 from .plugins.faulty import board_text, calls, env_for
 
-pytestmark = pytest.mark.xdist_group("reliability-concurrency")
+pytestmark = [pytest.mark.xdist_group("reliability-concurrency"), pytest.mark.slow]
 
 BOARDS = {
     "a.yaml": ["shared one", "shared two", "only a"],

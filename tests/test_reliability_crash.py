@@ -22,7 +22,7 @@ from storyrender.media.probe import read_frames
 from .conftest import run
 from .plugins.faulty import board_text, calls, env_for
 
-pytestmark = pytest.mark.xdist_group("reliability-crash")
+pytestmark = [pytest.mark.xdist_group("reliability-crash"), pytest.mark.slow]
 
 PROMPTS = ["crash a", "crash b", "crash c", "crash d"]
 KILLS = 20

@@ -19,7 +19,7 @@ from storyrender.media.probe import read_frames
 from .conftest import run
 from .plugins.faulty import board_text, calls, env_for
 
-pytestmark = pytest.mark.xdist_group("reliability-faults")
+pytestmark = [pytest.mark.xdist_group("reliability-faults"), pytest.mark.slow]
 
 
 def frames(path):

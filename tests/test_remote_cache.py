@@ -23,6 +23,8 @@ from storyrender.media.probe import read_frames
 
 from .conftest import TINY
 
+pytestmark = pytest.mark.slow
+
 boto3 = pytest.importorskip("boto3", reason="REMOTE CACHE NOT TESTED: boto3 missing (pip install -e '.[test]')")
 moto_server = pytest.importorskip("moto.server", reason="REMOTE CACHE NOT TESTED: moto[server] missing")
 

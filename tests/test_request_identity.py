@@ -108,6 +108,7 @@ def test_call_options_render_nothing(write_board, fake, registry, prov):
     assert [c["job"] for c in fake()] == ["video"] and fake()[0]["options"] == {"quality": "high"}
 
 
+@pytest.mark.slow
 def test_unknown_option_is_refused_with_line_and_suggestion(write_board, fake, cli, tmp_path):
     text = TINY + ("providers:\n  image: fakestrict/img\n  keyframe: fakestrict/img\n  video:\n"
                    "    use: fakestrict/vid\n    options:\n      qualty: high\n"
@@ -121,6 +122,7 @@ def test_unknown_option_is_refused_with_line_and_suggestion(write_board, fake, c
     assert res.returncode == 2 and fake() == [] and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_option_of_the_wrong_type_is_refused(write_board, fake, cli, tmp_path):
     text = TINY + ("providers:\n  image: fakestrict/img\n  keyframe: fakestrict/img\n  video:\n"
                    "    use: fakestrict/vid\n    options: {timeout: soon}\n"
@@ -158,6 +160,7 @@ def _request(spec):
         if hasattr(req, "references") else req
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_specs, _specs)
 def test_equal_keys_build_equal_requests(a, b):
@@ -173,6 +176,7 @@ _CHANGED = {"job": "speech", "provider": "zz", "model": "zz", "version": "9.9", 
             "hints": {"label": "other"}, "references": (FileRef("/refs/x.png", "d9"),)}
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(_specs)
 def test_changing_any_request_field_changes_the_key(spec):
@@ -185,6 +189,7 @@ def test_changing_any_request_field_changes_the_key(spec):
         FileRef("/elsewhere.png", r.sha256) for r in spec.references))) == _key(spec)  # a moved file is the same
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(["file", "lastframe", "piece", "audio", "final", "export"]),
        st.dictionaries(st.sampled_from(["a", "b", "format"]), st.integers(0, 5) | _text, min_size=1),
@@ -224,6 +229,7 @@ def test_download_failing_once_after_success_submits_once(write_board, fake, reg
         assert store.jobs() == {}  # collected jobs are cleared once stored
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(write_board, tmp_path):
     vendor = tmp_path / "vendor"
     path = board(write_board, "{image: fakehosted/img, keyframe: fake/img, video: fake/vid}",
@@ -252,6 +258,7 @@ def test_kill_9_while_polling_then_rerun_submits_nothing_new(write_board, tmp_pa
     assert node["info"]["job_id"] == "1" and node["status"] == "rendered"
 
 
+@pytest.mark.slow
 def test_providers_options_lists_the_schema(fake, cli, tmp_path):
     res = cli(["providers", "--options"], cwd=tmp_path)
     assert res.returncode == 0, res.stderr

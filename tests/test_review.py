@@ -68,6 +68,7 @@ def built(tmp_path_factory):
     return path, report
 
 
+@pytest.mark.slow
 def test_build_writes_page_contact_sheet_and_segments(built):
     path, report = built
     out = path.parent / "out"
@@ -88,6 +89,7 @@ def test_one_card_per_beat_with_keyframes_and_segment(built):
     assert "animatic (previz), not AI imagery" in page
 
 
+@pytest.mark.slow
 def test_hostile_text_is_escaped(built):
     page = _page(built[0])
     assert page.count("<script>") == 1  # the page's own script, at the end
@@ -137,6 +139,7 @@ def test_layout_wraps_rows():
     assert contact_mod.layout(2).cols == 2
 
 
+@pytest.mark.slow
 def test_cached_flags_match_the_manifest(tmp_path):
     path = tmp_path / "b.yaml"
     path.write_text(BOARD, "utf-8")
@@ -155,6 +158,7 @@ def test_cached_flags_match_the_manifest(tmp_path):
         assert c["cached"] == (seg_status[c["beat"]] in ("cached", "not needed"))
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_makes_no_thumbnail_and_copies_nothing(tmp_path, monkeypatch):
     path = tmp_path / "b.yaml"
     path.write_text(BOARD, "utf-8")
@@ -205,6 +209,7 @@ def test_a_failing_review_is_a_warning_not_a_failed_build(write_board, monkeypat
     assert any("review page not written" in w and "disk on fire" in w for w in report.warnings)
 
 
+@pytest.mark.slow
 def test_review_command(write_board, cli):
     path = write_board("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\nbeats:\n  - prompt: one\n")
     res = cli(["review", "--no-open", path.name], cwd=path.parent, env={"CI": "1"})

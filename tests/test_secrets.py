@@ -7,7 +7,7 @@ import pytest
 
 from .plugins.faulty import board_text, env_for
 
-pytestmark = pytest.mark.xdist_group("secrets")
+pytestmark = [pytest.mark.xdist_group("secrets"), pytest.mark.slow]
 
 SENTINELS = {
     "OPENAI_API_KEY": "sentinel-openai-7f3a9c1d2e4b",

@@ -81,6 +81,7 @@ def test_body_frames_come_from_the_right_clip_indexes(tmp_path, clips):
     assert marks[13:] == [(2, i) for i in range(2, 8)]  # body 2 = clip 2 [2, 8)
 
 
+@pytest.mark.slow
 def test_every_xfade_transition(tmp_path_factory, clips):
     tmp = tmp_path_factory.mktemp("all")
     names = list(XFADE_TRANSITIONS)

@@ -64,6 +64,7 @@ def board(tmp_path_factory):
     return d, clips, n, trs
 
 
+@pytest.mark.slow
 def test_audio_length_equals_video_length_in_final_mp4(tmp_path, board):
     d, clips, n, trs = board
     res = render_audio(clips, n, trs, FPS, tmp_path / "a.m4a")
@@ -129,6 +130,7 @@ def test_no_sound_at_all_gives_a_silent_track_of_the_right_length(tmp_path, boar
     assert abs(durations(tmp_path / "a.m4a")["audio"] - total_frames(n, trs) / FPS) <= AAC_FRAME
 
 
+@pytest.mark.slow
 def test_loudness_is_normalised(tmp_path):
     import re
     import subprocess

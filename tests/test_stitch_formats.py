@@ -85,6 +85,7 @@ def test_interrupted_output_never_replaces_a_good_file(final, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.webm"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", ["1280x720", "1920x1080", "720x1280", "1080x1080"])
 def test_board_sizes(tmp_path, size):
     w, h = map(int, size.split("x"))

@@ -62,6 +62,7 @@ def test_explainer_has_voice_over():
     assert all(b.say for b in board.beats)
 
 
+@pytest.mark.slow
 def test_templates_command_lists_names_titles_and_vars(cli):
     res = cli(["templates", "--json"])
     assert res.returncode == 0, res.stderr
@@ -147,6 +148,7 @@ def test_beats_replace_by_default(write_board, tmp_path):
     assert [x.prompt for x in b.beats] == ["only how a bicycle stays upright"]
 
 
+@pytest.mark.slow
 def test_every_template_builds_offline_and_the_loop_loops(write_board, cli, tmp_path):
     """Each template at a tiny size, all in one build; paths inside templates resolve beside them."""
     names = []

@@ -71,6 +71,7 @@ def test_tiny_mp4_sizes_rates_and_a_visible_ramp(tmp_path):
     assert blue[0] > 235 and blue[-1] < 20  # ... from blue
 
 
+@pytest.mark.slow
 def test_fixtures_imported_into_two_conftests_work_in_one_session(tmp_path):
     """The documented way to enable storyrender.testing_fixtures, with both folders collected at once."""
     for plugin in ("a", "b"):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 FPS, BEATS, SECONDS = 8, 3, 1
 
-pytestmark = [pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
 _missing = missing()
 if _missing:

@@ -95,6 +95,7 @@ def segment(report):
 # -- a. takes ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tmp_path):
     path = tmp_path / "one" / "board.yaml"
     write(path, image=flux())
@@ -124,6 +125,7 @@ def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tm
 # -- b. camera -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_camera_edit_changes_the_segment_and_not_keyframe_0(served, tmp_path):
     path = write(tmp_path / "board.yaml", image=flux())
     report, _ = make(path)
@@ -206,6 +208,7 @@ def test_download_failing_once_after_success_submits_once(served, tmp_path):
 # -- f. kill -9 while polling --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the request stays IN_PROGRESS
     path = write(tmp_path / "board.yaml")

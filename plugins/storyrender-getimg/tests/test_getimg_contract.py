@@ -98,6 +98,7 @@ def segment(report):
 # -- a. takes ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_take_2_is_a_new_request_and_the_same_take_the_same_request(served, tmp_path):
     path = write(tmp_path / "one" / "board.yaml", video=video())
     report, _ = make(path)
@@ -126,6 +127,7 @@ def test_take_2_is_a_new_request_and_the_same_take_the_same_request(served, tmp_
 # -- b. camera -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_camera_edit_changes_keyframe_1_and_the_segment_and_not_keyframe_0(served, tmp_path):
     path = write(tmp_path / "board.yaml", image=image(), keyframe=image(), video=video())
     report, _ = make(path)
@@ -184,6 +186,7 @@ def test_call_only_option_edits_render_nothing(served, tmp_path):
 # -- d. unknown options --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option,suggestion", [("qualty: high", None), ("read_timout: 5", "read_timeout"),
                                                ("poll_intervall: 1", "poll_interval"),
                                                ("max_retries: 2", None)])
@@ -235,6 +238,7 @@ def test_image_download_failing_once_generates_once(served, tmp_path):
 # -- f. kill -9 while polling --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the generation stays pending
     path = write(tmp_path / "board.yaml", video=video())
@@ -263,6 +267,7 @@ def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
 # -- g. a submission whose answer timed out --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_video_create_answer_timing_out_is_not_submitted_again(served, tmp_path):
     served.create_delay = 1.5  # the generation exists; the answer comes after the read timeout
     report, prepared = make(write(tmp_path / "board.yaml", video=video(", read_timeout: 0.4")))

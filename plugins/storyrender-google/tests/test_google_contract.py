@@ -22,6 +22,8 @@ from storyrender.graph.spec import vendor_seed
 from storyrender.plugins.manager import load_registry
 from storyrender.testing import tiny_mp4
 
+pytestmark = pytest.mark.slow
+
 IMAGE = "gemini-3.1-flash-image"
 VEO = "veo-3.1-generate-001"
 

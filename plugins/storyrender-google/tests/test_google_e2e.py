@@ -46,6 +46,7 @@ def four_second_clip(tmp_path_factory) -> bytes:
     return tiny_mp4(tmp_path_factory.mktemp("clip") / "veo.mp4", frames=96, fps=24).read_bytes()
 
 
+@pytest.mark.slow
 def test_build_renders_a_two_beat_board_with_gemini_keyframes_and_veo_segments(httpserver, tmp_path,
                                                                                four_second_clip):
     fake = GoogleAPI(httpserver, four_second_clip, finish_after=3)
@@ -133,6 +134,7 @@ def test_build_rejects_a_beat_length_veo_cannot_make_before_any_call(httpserver,
     assert httpserver.log == []
 
 
+@pytest.mark.slow
 def test_build_without_credentials_names_the_variables(tmp_path):
     board = tmp_path / "board.yaml"
     board.write_text(BOARD)

@@ -123,6 +123,7 @@ def test_gemini_base_url_env_var_is_honoured(env, fake, provider, ctx, monkeypat
     assert len(fake.seen) == 1
 
 
+@pytest.mark.slow
 def test_gemini_api_key_is_used_and_google_api_key_wins(clean_env, fake, provider, ctx, monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "gemini-key-1234567890")
     fake.push("generate", image_answer())

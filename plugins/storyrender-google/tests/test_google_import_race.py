@@ -21,6 +21,8 @@ import pytest
 from google_fakes import TEST_KEY, GoogleAPI
 from storyrender.testing import tiny_mp4, write_png
 
+pytestmark = pytest.mark.slow
+
 RUNS = int(os.environ.get("STORYRENDER_IMPORT_RACE_RUNS", "3"))
 
 

@@ -335,6 +335,7 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     assert google.estimate(Job.FIRST_LAST_VIDEO, google.resolve_model(MODEL), seconds=6) == pytest.approx(2.4)
 
 
+@pytest.mark.slow
 def test_sdk_refuses_veo_in_gemini_api_mode():
     """Why Veo always runs in Vertex AI mode: the installed SDK raises before sending anything."""
     code = (

@@ -65,6 +65,7 @@ def images(fake):
     return fake
 
 
+@pytest.mark.slow
 def test_a_board_builds_with_two_requests_and_a_rebuild_sends_none(env, images, tmp_path):
     path = write_board(tmp_path, images)
     report, prepared = make(path)
@@ -107,6 +108,7 @@ def test_take_2_is_a_new_request_that_openai_receives_unchanged(env, images, tmp
 # -- (b) camera ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_camera_edit_on_beat_1_changes_keyframe_0_and_reaches_the_prompt(env, images, tmp_path):
     path = write_board(tmp_path, images)
     _, before = make(path)
@@ -124,6 +126,7 @@ def test_a_camera_edit_on_beat_1_changes_keyframe_0_and_reaches_the_prompt(env, 
 # -- (c) call-only options -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_editing_timeout_renders_nothing(env, images, tmp_path):
     path = write_board(tmp_path, images)
     _, before = make(path)
@@ -145,6 +148,7 @@ def test_editing_timeout_renders_nothing(env, images, tmp_path):
 # -- (d) unknown options -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_unknown_options_are_refused_by_validate_with_line_and_suggestion(tmp_path):
     text = textwrap.dedent("""\
         version: 1
@@ -210,6 +214,7 @@ def test_an_answer_that_times_out_after_the_post_was_received_fails_once_naming_
     assert manifest["status"] == "failed" and USAGE_URL in json.dumps(manifest)
 
 
+@pytest.mark.slow
 def test_a_rate_limit_is_retried_by_the_runner_with_one_more_request(env, images, tmp_path):
     images.push(GEN, status=429, headers={"retry-after-ms": "20"},
                 body={"error": {"message": "Rate limit reached", "type": "requests", "param": None,

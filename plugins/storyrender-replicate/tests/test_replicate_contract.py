@@ -93,6 +93,7 @@ def segment(report):
 # -- a. takes ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tmp_path):
     path = tmp_path / "one" / "board.yaml"
     write(path, served, image=flux())
@@ -125,6 +126,7 @@ def test_take_2_sends_another_seed_and_the_same_take_the_same_request(served, tm
 # -- b. camera -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_camera_edit_changes_the_segment_and_not_keyframe_0(served, tmp_path):
     path = write(tmp_path / "board.yaml", served, image=flux())
     report, _ = make(path)
@@ -169,6 +171,7 @@ def test_call_only_option_edits_render_nothing(served, tmp_path):
 # -- d. unknown options --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option,suggestion", [("qualty: high", None), ("read_timout: 5", "read_timeout"),
                                                ("poll_intervall: 1", "poll_interval")])
 def test_unknown_option_is_refused_with_line_and_suggestion(served, tmp_path, option, suggestion):
@@ -190,6 +193,7 @@ def test_unknown_option_is_refused_with_line_and_suggestion(served, tmp_path, op
 # -- e. a download failing once ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_download_failing_once_after_success_submits_once(served, tmp_path):
     served.output_failures = 1
     report, prepared = make(write(tmp_path / "board.yaml", served))
@@ -205,6 +209,7 @@ def test_download_failing_once_after_success_submits_once(served, tmp_path):
 # -- f. kill -9 while polling --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
     served.hold = True  # the prediction stays processing
     path = write(tmp_path / "board.yaml", served)
@@ -233,6 +238,7 @@ def test_kill_9_while_polling_then_rerun_submits_nothing_new(served, tmp_path):
 # -- g. a create whose answer timed out ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_create_answer_timing_out_is_not_submitted_again(served, tmp_path):
     served.create_delay = 1.5  # the prediction exists; the answer comes after the read timeout
     report, prepared = make(write(tmp_path / "board.yaml", served, video_extra="\n      read_timeout: 0.4"))

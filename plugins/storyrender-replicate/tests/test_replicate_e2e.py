@@ -16,6 +16,8 @@ from replicate_fakes import TOKEN
 from storyrender.media.probe import probe
 from storyrender.testing import tiny_mp4
 
+pytestmark = pytest.mark.slow
+
 BOARD = """\
 version: 1
 title: e2e

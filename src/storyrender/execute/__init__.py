@@ -1,0 +1,1 @@
+"""Make a graph's missing nodes: the scheduler, the runner, the node operations. Never prints."""

@@ -1,0 +1,42 @@
+"""The layer rules of docs/architecture.md hold: import-linter's contracts (pyproject.toml) pass, and
+a deliberate violation of them fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run([str(LINT), "--no-cache", "--no-logo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_contracts_hold():
+    done = _lint()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kept, 0 broken." in done.stdout and "BROKEN" not in done.stdout
+    # every contract of pyproject.toml was checked
+    for name in ("Layers:", "diskcache", "executor never renders", "graph is pure data", "Vendor SDKs"):
+        assert name in done.stdout
+
+
+def test_a_deliberate_violation_fails(tmp_path):
+    copy = tmp_path / "storyrender"
+    shutil.copytree(ROOT / "src" / "storyrender", copy,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.ttf"))
+    nodes = copy / "graph" / "nodes.py"
+    nodes.write_text(nodes.read_text() + "\nfrom ..cli import main as _upward  # noqa\n")
+    done = _lint(pythonpath=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Layers: each imports only the layers below it BROKEN" in done.stdout
+    assert "storyrender.graph.nodes -> storyrender.cli" in done.stdout
