@@ -320,7 +320,9 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     google = registry.get("google")
     images = {"gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"}
     for m in google.models:
-        if m.name.startswith("gemini-"):
+        if Job.WRITE_STORY in m.jobs:  # a text model (storyrender new)
+            assert m.jobs == {Job.WRITE_STORY} and m.name == "gemini-3.5-flash" and m.price.per_call
+        elif m.name.startswith("gemini-"):
             assert m.jobs == {Job.TEXT_TO_IMAGE, Job.NEXT_KEYFRAME}, m.name
             assert m.price.as_of == PRICES["as_of"]
             assert bool(m.price.per_image) == (m.name in PRICES["images"]), m.name

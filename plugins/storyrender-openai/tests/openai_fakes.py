@@ -61,7 +61,7 @@ class FakeOpenAI:
         self.seen: list[Seen] = []
         self.queue: dict[str, list[Callable[[Request], Response]]] = {}
         self.default: dict | None = None
-        for path in ("/v1/images/generations", "/v1/images/edits"):
+        for path in ("/v1/images/generations", "/v1/images/edits", "/v1/chat/completions"):
             server.expect_request(path, method="POST").respond_with_handler(self._handler(path))
 
     @property

@@ -378,10 +378,14 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     registry = load_registry()
     assert "openai" in registry.names()
     openai_provider = registry.get("openai")
-    names = {m.name for m in openai_provider.models}
+    names = {m.name for m in openai_provider.models if Job.WRITE_STORY not in m.jobs}
+    assert openai_provider.default_model(Job.WRITE_STORY) == "gpt-5.4-mini"
     assert names == {"gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2", "gpt-image-2.5-sunburst",
                      "gpt-image-2.5-flare", "dall-e-2", "dall-e-3"}
     for m in openai_provider.models:
+        if Job.WRITE_STORY in m.jobs:  # a text model: it draws nothing
+            assert m.jobs == {Job.WRITE_STORY}, m.name
+            continue
         if m.name.startswith("dall-e"):  # listed so validate can name the replacement
             assert m.status == "shut_down" and m.jobs == {Job.TEXT_TO_IMAGE}
         else:

@@ -64,7 +64,7 @@ def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
     job = Job(spec.job)
     options = dict(spec.options)
     if job is Job.WRITE_STORY:
-        h = spec.hints
+        h = spec.identity()["hints"]  # plain JSON data (the spec keeps read-only mappings)
         return StoryRequest(model=spec.model, premise=spec.prompt, style=spec.text, beats=tuple(h["beats"]),
                             width=spec.width, height=spec.height, schema=h["schema"],
                             instructions=h["instructions"], options=options, take=spec.take)

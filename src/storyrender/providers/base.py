@@ -314,8 +314,8 @@ class StoryRequest:
 
     ``beats`` holds each beat's length in seconds (already sized to the video model's clip
     lengths); ``schema`` is the JSON Schema the answer must match (derived from the storyboard
-    schema: ``{"title", "beats": [{"id", "prompt", "camera", "caption"}]}``), for vendors that
-    constrain their output to a schema; ``instructions`` is the text that asks for it. Write the
+    schema: ``{"title", "beats": [{"prompt", "camera", "caption"}]}``, in the subset strict
+    structured-output modes take), for vendors that constrain their output to a schema; ``instructions`` is the text that asks for it. Write the
     answer (JSON matching ``schema``) to ``ctx.output_path``; storyrender checks it again.
     """
 

@@ -56,22 +56,22 @@ def board_text(board_dir: Path, story: Story, *, premise: str, style: str, size:
         f"title: {_q(story.title)}",
         "",
         "output:",
-        f"  size: {size:<20}# WIDTHxHEIGHT, both even; 720x1280 for a 9:16 short",
+        f"  size: {size:<19} # WIDTHxHEIGHT, both even; 720x1280 for a 9:16 short",
         f"  fps: {fps}",
         "",
-        f"style: {_q(style) if style else _q('cinematic'):<23}# added to every prompt",
+        f"style: {_q(style) if style else _q('cinematic'):<22} # added to every prompt",
         "seed: 42                      # change it (or one beat's seed) for different pictures",
     ]
     if same:
-        lines.append(f"seconds: {lengths[0]:<21g}# every beat's length (sized to the video model's clips)")
+        lines.append(f"seconds: {lengths[0]:<20g} # every beat's length (sized to the video model's clips)")
     lines += [
         "transition: cut               # beats chain frame to frame (each clip starts on the last one's end)",
         "",
         "providers:",
-        f"  writer: {writer:<20}# who wrote the beats (storyrender new); a build does not call it",
+        f"  writer: {writer:<19} # who wrote the beats (storyrender new); a build does not call it",
         "  image: local                # text -> the first keyframe (local: the offline animatic, free)",
         "  keyframe: local             # previous keyframe + beat prompt -> the next keyframe",
-        f"  video: {video:<21}# first + last keyframe -> the beat's clip",
+        f"  video: {video:<20} # first + last keyframe -> the beat's clip",
         "  # `storyrender providers` lists the others, e.g. video: google/veo-3.1-generate-preview",
         "",
         "captions:",

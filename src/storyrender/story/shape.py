@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CAMERAS", "Story", "answer_schema", "instructions", "parse_answer", "MalformedStory"]
+__all__ = ["CAMERAS", "Story", "answer_schema", "vendor_schema", "instructions", "parse_answer", "MalformedStory"]
 
 #: the camera hints a written beat may use (the storyboard schema's list for ``camera``)
 CAMERAS = ("static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down", "orbit")
@@ -70,6 +70,25 @@ def answer_schema(n_beats: int) -> dict[str, Any]:
             },
         },
     }
+
+
+_LIMITS = frozenset({"maxLength", "minLength", "minItems", "maxItems"})
+
+
+def vendor_schema(n_beats: int) -> dict[str, Any]:
+    """:func:`answer_schema` in the subset every vendor's strict structured-output mode accepts:
+    every property required, no additional properties, no length or count constraints (the beat
+    count is in the instructions and the descriptions; :func:`parse_answer` checks it)."""
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in _LIMITS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    schema = strip(answer_schema(n_beats))
+    schema["properties"]["beats"]["description"] = f"Exactly {n_beats} beats, in order; each is one clip of the video."
+    return schema
 
 
 def instructions(premise: str, style: str, beats: tuple[float, ...]) -> str:

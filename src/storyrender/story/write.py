@@ -23,7 +23,7 @@ from ..graph.spec import JobSpec
 from ..plugins.manager import ProviderRegistry, load_registry
 from ..providers.base import Job, ModelInfo, Provider
 from .lengths import beat_lengths
-from .shape import MalformedStory, Story, answer_schema, instructions, parse_answer
+from .shape import MalformedStory, Story, instructions, parse_answer, vendor_schema
 
 __all__ = ["NewRequest", "StoryJob", "prepare_story", "plan_story", "run_story", "WriterChoice", "pick_writer"]
 
@@ -99,6 +99,12 @@ def _provider_model(registry: ProviderRegistry, ref: str, job: Job, what: str) -
         able = ", ".join(registry.doing(job)) or "none installed"
         raise _usage(f"{what} {ref!r}: {name} has no model for {job.value}",
                      f"Providers that can: {able}; `storyrender providers` lists their models.") from None
+    status = getattr(info, "status", "")
+    if status == "shut_down":
+        life = getattr(info, "lifecycle", None)
+        instead = getattr(life, "replacement", "") if life else ""
+        raise _usage(f"{what} {ref!r}: {name}/{info.name} was shut down by its vendor",
+                     f"Use {name}/{instead} instead." if instead else "`storyrender providers` lists the others.")
     if job not in info.jobs:
         raise _usage(f"{what} {ref!r}: {name}/{info.name} cannot do {job.value}",
                      f"Providers that can: {', '.join(registry.doing(job)) or 'none installed'}.")
@@ -136,7 +142,7 @@ def prepare_story(req: NewRequest, registry: ProviderRegistry | None = None) -> 
     writer = pick_writer(registry, req.writer, offline=req.offline)
     video = _provider_model(registry, "local" if req.offline else req.video, Job.FIRST_LAST_VIDEO, "--video")
     lengths = beat_lengths(req.seconds, video.model.limits.durations, req.beats)
-    schema = answer_schema(len(lengths))
+    schema = vendor_schema(len(lengths))
     style = " ".join(req.style.split())
     opts = {}  # writers take no board options yet: the request is the whole identity
     spec = JobSpec(job=Job.WRITE_STORY.value, provider=writer.provider.name, model=writer.model.name,

@@ -8,6 +8,8 @@ Jobs
   ``image_config=ImageConfig(aspect_ratio=...)``; a next keyframe sends [instruction, previous keyframe,
   reference images...]. There is no vendor job to record: the image comes back in the answer (an
   inline part); an answer without one is a refusal when the vendor gives a blocking reason.
+* ``write-story`` (``storyrender new``, Gemini text models): ``generate_content`` with
+  ``response_json_schema``; see :mod:`storyrender_google.writer`.
 * ``first-last-video`` and ``first-frame-video`` (Veo 3.1): a hosted job run through
   :func:`storyrender.providers.hosted.run_hosted`. ``client.models.generate_videos`` (Vertex AI
   ``predictLongRunning``) returns a long-running operation whose ``name`` is the job id recorded in
@@ -126,6 +128,8 @@ from storyrender.providers.kit import (
     save_png_fitted,
 )
 from storyrender.providers.kit import nearest_aspect as _nearest_aspect
+
+from .writer import writer_models
 
 __all__ = ["GoogleProvider", "PRICES", "OPTIONS", "OPTIONS_SCHEMA", "nearest_aspect", "keyframe_instruction"]
 
@@ -336,6 +340,7 @@ class GoogleProvider(Provider):
         _veo_model("veo-3.1-lite-generate-preview", "Veo 3.1 Lite preview",
                    _life("shut_down", _VEO_PREVIEW_NOTICE, shut_down_on="2026-10-22",
                          replacement="veo-3.1-lite-generate-001")),
+        *writer_models(),  # write-story (storyrender new): see writer.py
     )
 
     # -- description -------------------------------------------------------------------------
@@ -461,6 +466,17 @@ class GoogleProvider(Provider):
         }
         return Result(ctx.output_path, cost_usd=image_price(request.model, image_config.get("image_size")),
                       info=info)
+
+    # -- jobs: writing -------------------------------------------------------------------------
+    def write_story(self, request, ctx: RunContext) -> Result:
+        from .writer import write_story
+
+        call = ctx.call
+        vertex = _truthy(call["vertexai"]) if call.get("vertexai") is not None else _truthy(
+            os.environ.get("GOOGLE_GENAI_USE_ENTERPRISE") or os.environ.get("GOOGLE_GENAI_USE_VERTEXAI") or "")
+        who = f"google/{request.model}"
+        return write_story(self, request, ctx, vertex=vertex, submit=lambda fn: _submit(
+            fn, who, hosted=False, timeout=_call_option(ctx, "http_timeout")))
 
     # -- jobs: video ---------------------------------------------------------------------------
     def video(self, request: VideoRequest, ctx: RunContext) -> Result:

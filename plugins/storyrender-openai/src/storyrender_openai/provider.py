@@ -7,6 +7,8 @@ Jobs:
   keyframe as its first image, then the reference images of the characters named in the beat, with
   ``input_fidelity="high"`` on the models that take it, and the instruction "the same scene, N
   seconds later: ...".
+* ``write-story`` (``storyrender new``): ``client.chat.completions.create`` with a JSON-schema
+  ``response_format`` (Structured Outputs) on a GPT text model; see :mod:`storyrender_openai.writer`.
 
 GPT image models always answer with base64 (``data[0].b64_json``). The decoded image is checked
 with Pillow, fitted to the board's size (cover: scale, then centre-crop) and written as a PNG to
@@ -96,6 +98,8 @@ from storyrender.provider_api import (
     TransientError,
 )
 from storyrender.providers.kit import compose_prompt, png_bytes, retry_after_seconds, save_png_fitted
+
+from .writer import write_story, writer_models
 
 __all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image", "keyframe_instruction",
            "translate_error"]
@@ -244,11 +248,13 @@ class OpenAIProvider(Provider):
                jobs=frozenset({Job.TEXT_TO_IMAGE})),
         _model("dall-e-2", "DALL-E 2", _life("shut_down", shut_down_on="2026-05-12", replacement="gpt-image-1.5"),
                jobs=frozenset({Job.TEXT_TO_IMAGE})),
+        *writer_models(),  # write-story (storyrender new): see writer.py
     )
 
     # -- description -------------------------------------------------------------------------
     def load(self) -> None:
         import openai  # noqa: F401
+        import openai.resources.chat  # noqa: F401
         import openai.resources.images  # noqa: F401
         from openai import OpenAI  # noqa: F401
 
@@ -339,6 +345,9 @@ class OpenAIProvider(Provider):
             ctx.log(f"{who}: edit {size} ({quality}, {len(images)} image(s))")
             response = self._call(client.images.edit, kwargs, who=who, ctx=ctx)
         return self._finish(response, request.model, quality, size, request.width, request.height, ctx)
+
+    def write_story(self, request, ctx: RunContext) -> Result:
+        return write_story(self, request, ctx)
 
     # -- helpers -----------------------------------------------------------------------------
     def _client(self, ctx: RunContext):
