@@ -37,7 +37,8 @@ def test_providers_lists_local_with_jobs(cli):
     rows = {r["name"]: r for r in json.loads(res.stdout)}
     local = rows["local"]
     jobs = {j for m in local["models"] for j in m["jobs"]}
-    assert jobs == {"text-to-image", "next-keyframe", "first-last-video", "first-frame-video", "speech", "write-story"}
+    assert jobs == {"text-to-image", "next-keyframe", "first-last-video", "first-frame-video", "speech", "write-story",
+                    "music", "sound-effect"}
     assert local["offline"] and local["key_env"] == []
     text = cli(["providers"]).stdout
     assert "local/animatic" in text and "previz" in text
