@@ -108,6 +108,29 @@ def test_kling_first_frame_only(fake, frames, mp4_bytes, tmp_path):
     assert args["duration"] == "5"
 
 
+def test_kling_is_sent_silent_unless_the_board_asks_and_priced_accordingly(fake, frames, mp4_bytes, tmp_path):
+    """The app's default is generate_audio: true (billed about 1.5x): the plugin pins it off."""
+    fake.media_body = mp4_bytes
+    p = FalProvider()
+    silent = p.video(video_request(frames, model=KLING, seconds=3), ctx_for(tmp_path, "a.mp4"))
+    loud = p.video(video_request(frames, model=KLING, seconds=3, params={"generate_audio": True}),
+                   ctx_for(tmp_path, "b.mp4"))
+    first, second = (s["json"] for s in fake.submits)
+    assert first["generate_audio"] is False and first["duration"] == "3"
+    assert second["generate_audio"] is True
+    assert silent.info["list_price_usd"] == pytest.approx(0.112 * 3)
+    assert loud.info["list_price_usd"] == pytest.approx(0.168 * 3)
+
+
+def test_kling_takes_3_to_15_seconds():
+    p = FalProvider()
+    kling = p.resolve_model(KLING)
+    for seconds in (3, 7, 15):
+        assert p.check(Job.FIRST_LAST_VIDEO, kling, seconds=seconds, width=64, height=36, options={}) == []
+    assert p.check(Job.FIRST_LAST_VIDEO, kling, seconds=16, width=64, height=36, options={})
+    assert p.check(Job.FIRST_LAST_VIDEO, kling, seconds=2.5, width=64, height=36, options={})
+
+
 def test_custom_app_text_to_image(fake, tmp_path):
     fake.media_name, fake.media_body = "img.png", png_bytes(96, 54, (0, 128, 0))
     fake.result = {"images": [{"url": fake.media_url, "width": 96, "height": 54}]}
@@ -351,3 +374,27 @@ def test_entry_point_discovery():
     from storyrender.plugins.manager import load_registry
 
     assert "fal" in load_registry().names()
+
+
+# -- plan follows the options that change the price -------------------------------------------------
+
+def _plan_total(tmp_path, video: str) -> float:
+    import json
+    import subprocess
+    import sys
+
+    board = tmp_path / "board.yaml"
+    board.write_text("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 5\n"
+                     f"providers: {{image: local, keyframe: local, video: {video}}}\n"
+                     "beats:\n  - {prompt: a cat}\n  - {prompt: a dog}\n")
+    proc = subprocess.run([sys.executable, "-m", "storyrender", "plan", "--json", str(board), "--cache-dir",
+                           str(tmp_path / "cache")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["totals"]["estimate_usd"]
+
+
+def test_plan_estimates_kling_with_audio_at_its_own_price(tmp_path):
+    silent = _plan_total(tmp_path, f"fal/{KLING}")
+    loud = _plan_total(tmp_path, f"{{use: fal/{KLING}, options: {{params: {{generate_audio: true}}}}}}")
+    assert silent == pytest.approx(2 * 5 * 0.112)
+    assert loud == pytest.approx(2 * 5 * 0.168)

@@ -350,3 +350,23 @@ def test_sdk_refuses_veo_in_gemini_api_mode():
         "raise SystemExit(1)\n"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_plan_estimate_follows_veo_resolution(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def total(video: str) -> float:
+        board = tmp_path / "board.yaml"
+        board.write_text("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 8\n"
+                         f"providers: {{image: local, keyframe: local, video: {video}}}\n"
+                         "beats:\n  - {prompt: a cat}\n")
+        proc = subprocess.run([sys.executable, "-m", "storyrender", "plan", "--json", str(board), "--cache-dir",
+                               str(tmp_path / "cache")], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["totals"]["estimate_usd"]
+
+    assert total("google/veo-3.1-generate-001") == pytest.approx(8 * 0.40)
+    assert total("{use: google/veo-3.1-generate-001, options: {resolution: 4k}}") == pytest.approx(8 * 0.60)
+    assert total("{use: google/veo-3.1-lite-generate-001, options: {resolution: 1080p}}") == pytest.approx(8 * 0.08)

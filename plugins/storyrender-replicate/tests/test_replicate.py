@@ -121,8 +121,34 @@ def test_first_frame_only_video_sends_no_end_image(fake, frames, mp4_bytes, tmp_
                        first=first, last=None, seconds=10)
     ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4"))
     inp = fake.creates[0]["json"]["input"]
-    assert "end_image" not in inp and "mode" not in inp
+    assert "end_image" not in inp
+    assert inp["mode"] == "standard"  # always sent: the vendor's default, pinned
     assert inp["duration"] == 10
+
+
+def test_kling_first_frame_mode_follows_the_board(fake, frames, mp4_bytes, tmp_path):
+    fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
+    req = VideoRequest(model="kwaivgi/kling-v2.1", prompt="p", seed=1, width=64, height=36, first=frames[0],
+                       last=None, seconds=5, options={"params": {"mode": "pro"}})
+    ReplicateProvider().video(req, ctx_for(tmp_path, "seg.mp4"))
+    assert fake.creates[0]["json"]["input"]["mode"] == "pro"
+
+
+def test_hailuo_resolution_is_sent_and_priced(fake, frames, mp4_bytes, tmp_path):
+    """Hailuo-02 defaults to 1080p at the vendor; the plugin sends 768p unless the board asks."""
+    fake.output_name, fake.output_body = "clip.mp4", mp4_bytes
+    p = ReplicateProvider()
+    pinned = p.video(video_request(fake, frames, model="minimax/hailuo-02", seconds=10), ctx_for(tmp_path, "a.mp4"))
+    chosen = p.video(video_request(fake, frames, model="minimax/hailuo-02", seconds=6,
+                                   params={"resolution": "1080p"}), ctx_for(tmp_path, "b.mp4"))
+    first, second = (c["json"]["input"] for c in fake.creates)
+    assert first["resolution"] == "768p" and first["duration"] == 10
+    assert second["resolution"] == "1080p" and second["duration"] == 6
+    assert pinned.info["list_price_usd"] == pytest.approx(0.45)
+    assert chosen.info["list_price_usd"] is None  # no 1080p price known: not a made-up figure
+    m = p.resolve_model("minimax/hailuo-02")
+    assert not p.price_for(m, {"params": {"resolution": "1080p"}}).known
+    assert p.price_for(m, {}).per_second == 0.045
 
 
 def test_text_to_image_flux_schnell(fake, tmp_path):
@@ -388,6 +414,15 @@ def test_check_duration_says_what_would_work():
     problems = p.check(Job.FIRST_LAST_VIDEO, m, seconds=5, width=1280, height=720, options={})
     assert len(problems) == 1 and "6, 10 s" in problems[0] and "not 5 s" in problems[0]
     assert p.check(Job.FIRST_LAST_VIDEO, m, seconds=6, width=1280, height=720, options={}) == []
+    assert p.check(Job.FIRST_LAST_VIDEO, m, seconds=10, width=1280, height=720, options={}) == []
+    ten_at_1080 = p.check(Job.FIRST_LAST_VIDEO, m, seconds=10, width=1280, height=720,
+                          options={"params": {"resolution": "1080p"}})
+    assert len(ten_at_1080) == 1 and "10 s clips at 768p only" in ten_at_1080[0]
+    assert "resolution must be one of" in p.check(Job.FIRST_LAST_VIDEO, m, seconds=6, width=1280, height=720,
+                                                  options={"params": {"resolution": "4k"}})[0]
+    kling = p.resolve_model("kwaivgi/kling-v2.1")
+    assert "standard or pro" in p.check(Job.FIRST_FRAME_VIDEO, kling, seconds=5, width=1280, height=720,
+                                        options={"params": {"mode": "master"}})[0]
 
 
 def test_check_unknown_model_needs_a_mapping():

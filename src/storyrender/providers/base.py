@@ -569,6 +569,12 @@ class Provider:
             speed = 1.0
         return words / SPEECH_WORDS_PER_SECOND / speed
 
+    def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
+        """The list price of *model* asked with these board options (a 1080p or with-audio clip has
+        its own price); ``plan``, ``--budget`` and recorded costs use it. Override it when options
+        change the price. Default: ``model.price``."""
+        return model.price
+
     def estimate(self, job: Job, model: ModelInfo, *, seconds: float | None = None) -> float:
         """Estimated cost in USD of one call (0 for free providers)."""
         return model.price.estimate(seconds if job in TIMED_JOBS else None)

@@ -188,7 +188,7 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
             f"{ref.name}/{model.name} cannot do {job.value} (needed for {role}); it does: {does}", ref.pointer,
             f"Choose a provider that can ({', '.join(able) or 'none installed'}); `storyrender providers` lists them."))
         return None
-    price = model.price
+    price = provider.price_for(model, ref.options)
     override = board.prices.get(f"{ref.name}/{model.name}")
     if override:
         price = Price(per_image=override.get("per_image"), per_second=override.get("per_second"),

@@ -159,14 +159,27 @@ BUILTIN: dict[str, _Builtin] = {
         _Builtin(
             ModelInfo(
                 name="fal-ai/kling-video/v3/pro/image-to-video", jobs=_VIDEO,
-                limits=Limits(durations=(5, 10)),
+                # 3 to 15 s (shared providers.md corrections 2026-12-01, checked 2026-12-04)
+                limits=Limits(durations=tuple(float(d) for d in range(3, 16))),
                 price=Price(per_second=0.112, as_of=PRICES_AS_OF),
-                description="Kling 3 Pro image-to-video with an optional end image; 5 or 10 s",
+                description="Kling 3 Pro image-to-video with an optional end image; 3 to 15 s; silent unless "
+                            "params.generate_audio is true",
+                # version 2: generate_audio is pinned to false (the app's default is true)
+                version="2",
             ),
             InputMap(first_frame="start_image_url", last_frame="end_image_url", duration="duration",
-                     duration_format="{:g}", negative_prompt="negative_prompt"),
+                     duration_format="{:g}", negative_prompt="negative_prompt", defaults={"generate_audio": False}),
         ),
     )
+}
+
+
+#: per-second list prices with ``params.generate_audio: true``, for the apps whose default this plugin
+#: pins to silent. Kling 3 Pro with audio bills about 1.5x the silent price (shared providers.md
+#: corrections 2026-12-01, checked 2026-12-04); Veo 3.1 Fast with audio: no price known here.
+AUDIO_PRICES: dict[str, float | None] = {
+    "fal-ai/kling-video/v3/pro/image-to-video": round(0.112 * 1.5, 6),
+    "fal-ai/veo3.1/fast/first-last-frame-to-video": None,
 }
 
 
@@ -278,6 +291,14 @@ class FalProvider(Provider):
                 problems.append(f"fal/{model.name}: options.durations must be a list of seconds")
         problems += super().check(job, model, seconds=seconds, width=width, height=height, options=options)
         return problems
+
+    def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
+        """With ``params.generate_audio: true`` an app that is pinned silent costs its with-audio price."""
+        params = (options or {}).get("params")
+        if model.name in AUDIO_PRICES and isinstance(params, Mapping) and params.get("generate_audio") is True:
+            per_second = AUDIO_PRICES[model.name]
+            return Price(per_second=per_second, as_of=PRICES_AS_OF if per_second is not None else "")
+        return model.price
 
     def _inputs(self, model: str, options: Mapping[str, Any]) -> InputMap:
         names = options.get("inputs") or {}
@@ -533,8 +554,9 @@ class _QueueRequest:
         else:
             info.update(save_png_fitted(data, ctx.output_path, request.width, request.height, who=self.who,
                                         job_id=job_id))
-        price = self.provider.resolve_model(self.app).price
-        info["list_price_usd"] = round(price.estimate(self.seconds if self.video else None), 6)
+        price = self.provider.price_for(self.provider.resolve_model(self.app), request.options or {})
+        known = price.known  # an unpriced choice (e.g. 1080p) records no figure rather than $0
+        info["list_price_usd"] = round(price.estimate(self.seconds if self.video else None), 6) if known else None
         info["price_as_of"] = price.as_of
         # fal reports no cost per request: cost_usd stays None and the list price is in info.
         return Result(ctx.output_path, cost_usd=None, info=info)

@@ -372,6 +372,14 @@ class GoogleProvider(Provider):
                                                                  retry_options=types.HttpRetryOptions(attempts=1)))
             client.close()
 
+    def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
+        """Veo by ``resolution`` (4k costs more), Gemini images by ``image_size``."""
+        options = options or {}
+        if Job.FIRST_LAST_VIDEO in model.jobs:
+            return Price(per_second=video_price_per_second(model.name, options.get("resolution")),
+                         as_of=PRICES["as_of"])
+        return Price(per_image=image_price(model.name, options.get("image_size")), as_of=PRICES["as_of"])
+
     def resolve_model(self, model: str) -> ModelInfo:
         """Known models, plus other ``veo-*`` and ``gemini-*-image*`` names (new snapshots)."""
         info = self.model_info(model)

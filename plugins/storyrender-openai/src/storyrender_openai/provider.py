@@ -262,6 +262,13 @@ class OpenAIProvider(Provider):
         # keyframe 0 is drawn from text alone: character reference images go to next keyframes
         return self.reads - {"references"} if job is Job.TEXT_TO_IMAGE else self.reads
 
+    def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
+        """By ``quality`` (and ``size`` when the board sets one; else the 1536x1024 of a landscape board)."""
+        options = options or {}
+        quality = str(options.get("quality", DEFAULT_QUALITY))
+        size = str(options.get("size") or "1536x1024")
+        return Price(per_image=price_per_image(model.name, quality, size), as_of=PRICES["as_of"])
+
     def resolve_model(self, model: str) -> ModelInfo:
         """Known models, plus any other ``gpt-image-*`` name (newer snapshots), priced as unknown."""
         info = self.model_info(model)

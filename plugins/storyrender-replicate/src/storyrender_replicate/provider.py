@@ -139,14 +139,25 @@ class _Builtin:
 
 
 def _video(name: str, durations: tuple[float, ...], per_second: float, inputs: InputMap, description: str,
-           first_last: bool = True) -> _Builtin:
+           first_last: bool = True, version: str = "1") -> _Builtin:
     jobs = frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}) if first_last else frozenset(
         {Job.FIRST_FRAME_VIDEO})
     return _Builtin(
         ModelInfo(name=name, jobs=jobs, limits=Limits(durations=durations),
-                  price=Price(per_second=per_second, as_of=PRICES_AS_OF), description=description),
+                  price=Price(per_second=per_second, as_of=PRICES_AS_OF), description=description, version=version),
         inputs,
     )
+
+
+#: Hailuo-02's ``resolution`` (the model's schema: default 1080p, "10 seconds is only available for 768p
+#: resolution"; replicate.com/minimax/hailuo-02 API page, checked 2026-12-04). The plugin pins 768p, the
+#: resolution its list price is for; 512p and 1080p have no price known here (``plan`` says so).
+HAILUO_RESOLUTIONS = {"512p": None, "768p": 0.045, "1080p": None}
+HAILUO_DEFAULT = "768p"
+#: Kling 2.1's ``mode`` (standard is 720p, pro 1080p; ``end_image`` needs pro; the model's default is
+#: standard). Always sent. Standard has no price known here: it is estimated at the pro figure, an
+#: upper bound (checked 2026-12-04).
+KLING_MODES = ("standard", "pro")
 
 
 #: built-in models, first of each job = that job's default
@@ -184,12 +195,16 @@ BUILTIN: dict[str, _Builtin] = {
             "kwaivgi/kling-v2.1", (5, 10), 0.09,
             InputMap(first_frame="start_image", last_frame="end_image", duration="duration",
                      negative_prompt="negative_prompt"),
-            "Kling 2.1: start and end image (end image in mode pro, the default for first+last)",
+            "Kling 2.1: start and end image; mode sent (pro with an end image, else standard; params.mode)",
         ),
         _video(
             "minimax/hailuo-02", (6, 10), 0.045,
-            InputMap(first_frame="first_frame_image", last_frame="last_frame_image", duration="duration"),
-            "Hailuo 02: first and last frame; 6 or 10 s (price at 768p)",
+            InputMap(first_frame="first_frame_image", last_frame="last_frame_image", duration="duration",
+                     defaults={"resolution": HAILUO_DEFAULT}),
+            "Hailuo 02: first and last frame; 6 or 10 s (10 s at 768p only); resolution pinned to 768p "
+            "(params.resolution: 512p, 768p, 1080p)",
+            # version 2: resolution is sent (768p); the model's own default is 1080p
+            version="2",
         ),
         _video(
             "luma/ray-flash-2-720p", (5, 9), 0.022,
@@ -326,12 +341,35 @@ class ReplicateProvider(Provider):
                 problems.append(f"replicate/{model.name}: options.durations must be a list of seconds")
         problems += super().check(job, model, seconds=seconds, width=width, height=height, options=options)
         params = options.get("params") or {}
-        if base == "kwaivgi/kling-v2.1" and job is Job.FIRST_LAST_VIDEO and params.get("mode", "pro") != "pro":
-            problems.append(
-                f"replicate/{model.name} takes an end image only in mode pro, not {params.get('mode')!r}: "
-                "remove options.params.mode or set it to pro"
-            )
+        if not isinstance(params, Mapping):
+            return problems
+        if base == "kwaivgi/kling-v2.1":
+            mode = params.get("mode")
+            if mode is not None and mode not in KLING_MODES:
+                problems.append(f"replicate/{model.name}: params.mode must be standard or pro, not {mode!r}")
+            elif job is Job.FIRST_LAST_VIDEO and mode not in (None, "pro"):
+                problems.append(
+                    f"replicate/{model.name} takes an end image only in mode pro, not {mode!r}: "
+                    "remove options.params.mode or set it to pro"
+                )
+        if base == "minimax/hailuo-02":
+            resolution = params.get("resolution", HAILUO_DEFAULT)
+            if resolution not in HAILUO_RESOLUTIONS:
+                problems.append(f"replicate/{model.name}: params.resolution must be one of "
+                                f"{', '.join(HAILUO_RESOLUTIONS)}, not {resolution!r}")
+            elif seconds is not None and seconds > 6 and resolution != "768p":
+                problems.append(f"replicate/{model.name} makes 10 s clips at 768p only, not at {resolution}: "
+                                "set the beat's seconds to 6 or params.resolution to 768p")
         return problems
+
+    def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
+        """Hailuo-02 by its resolution (768p unless ``params.resolution`` says otherwise)."""
+        params = (options or {}).get("params")
+        params = params if isinstance(params, Mapping) else {}
+        if _split(model.name)[0] == "minimax/hailuo-02":
+            per_second = HAILUO_RESOLUTIONS.get(str(params.get("resolution", HAILUO_DEFAULT)))
+            return Price(per_second=per_second, as_of=PRICES_AS_OF if per_second is not None else "")
+        return model.price
 
 
     def _inputs(self, model: str, options: Mapping[str, Any]) -> InputMap:
@@ -382,8 +420,9 @@ class ReplicateProvider(Provider):
             files.append((m.last_frame, request.last))
         inp: dict[str, Any] = {}
         base, _ = _split(request.model)
-        if base == "kwaivgi/kling-v2.1" and request.last is not None:
-            inp["mode"] = "pro"  # Kling takes end_image only in mode pro
+        if base == "kwaivgi/kling-v2.1":
+            # always sent: end_image needs pro; without one the board's params.mode wins over standard
+            inp["mode"] = "pro" if request.last is not None else "standard"
         m.fill(inp, self._prompt(request, m), request, opts.get("params"))
         if m.duration:
             inp[m.duration] = m.duration_value(request.seconds)
@@ -575,8 +614,9 @@ class _Prediction:
         else:
             info.update(save_png_fitted(data, ctx.output_path, request.width, request.height, who=self.who,
                                         job_id=job_id))
-        price = self.provider.resolve_model(self.model).price
-        info["list_price_usd"] = round(price.estimate(self.seconds if self.video else None), 6)
+        price = self.provider.price_for(self.provider.resolve_model(self.model), self.request.options or {})
+        known = price.known  # an unpriced choice (e.g. 1080p) records no figure rather than $0
+        info["list_price_usd"] = round(price.estimate(self.seconds if self.video else None), 6) if known else None
         info["price_as_of"] = price.as_of
         # Replicate reports no cost per prediction: cost_usd stays None and the list price is in info.
         return Result(ctx.output_path, cost_usd=None, info=info)
