@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
-__all__ = ["wrap_text"]
+__all__ = ["wrap_text", "find_name"]
+
+
+def find_name(name: str, text: str) -> re.Match | None:
+    """Where *name* appears in *text* as whole words, ignoring case ("sam" is in "Sam's hat", not in "same").
+
+    A name is whole when no letter, digit or underscore touches either end of it.
+    """
+    if not name.strip():
+        return None
+    return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE)
 
 
 def wrap_text(text: str, measure: Callable[[str], float], max_width: float,

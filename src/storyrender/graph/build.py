@@ -23,6 +23,7 @@ from ..cache.keys import file_digest
 from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
+from ..text import find_name
 from ..stitch.encode import RECIPE_VERSION
 from .nodes import Graph, Node
 from .spec import FileRef, JobSpec, OpSpec, vendor_seed
@@ -40,8 +41,8 @@ def resolved_prompt(board: Board, beat: Beat) -> str:
         ch = board.characters.get(name)
         if ch:
             # the name as the prompt writes it ("Mia" for the character key "mia")
-            at = beat.prompt.lower().find(name.lower())
-            shown = beat.prompt[at:at + len(name)] if at >= 0 else name
+            found = find_name(name, beat.prompt)
+            shown = found.group(0) if found else name
             desc = ch.description.strip()
             joiner = " is " if desc.lower().startswith(("a ", "an ", "the ")) else ": "
             parts.append(f"{shown}{joiner}{desc}")

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..errors import BoardError, BoardErrors, secret_values
+from ..text import find_name
 from .yamlpos import Pos, pointer
 
 __all__ = [
@@ -494,7 +495,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         start = c.image(b["start_image"], ptr + "/start_image") if b.get("start_image") else None
         end = c.image(b["end_image"], ptr + "/end_image") if b.get("end_image") else None
         chars = tuple(b["characters"]) if "characters" in b else tuple(
-            n for n in characters if n.lower() in b["prompt"].lower())
+            n for n in characters if find_name(n, b["prompt"]))
         for n in chars:
             if n not in characters:
                 c.fail(f"character {n!r} is not defined", ptr + "/characters",
