@@ -29,7 +29,7 @@ from .providers.resolve import Resolution, resolve_board
 from .spec import Board, load_board
 from .atomic import sweep, write_text
 
-__all__ = ["Prepared", "prepare", "plan", "build", "build_many", "PlanRow", "manifest_path", "BudgetError"]
+__all__ = ["Prepared", "prepare", "plan", "missing_keys", "build", "build_many", "PlanRow", "manifest_path", "BudgetError"]
 
 
 class BudgetError(BoardError):
@@ -134,14 +134,29 @@ def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[P
     return rows, p
 
 
+def missing_keys(prepared: Prepared, to_run: list[str] | None = None) -> list[BoardError]:
+    """Every provider that would be called (of *to_run*, default: every node) without its API key, each as an
+    error naming the board line that chooses it."""
+    graph, board = prepared.graph, prepared.board
+    needed = {graph[k].provider for k in (graph.order if to_run is None else to_run) if graph[k].is_provider_job}
+    beats = {b.index: b for b in board.beats}
+    out: list[BoardError] = []
+    for name, provider in sorted(prepared.resolution.providers().items()):
+        if name not in needed or provider.has_key():
+            continue
+        ptr = next((board.provider_for(role, beats[i]).pointer for (role, i), c in prepared.resolution.choices.items()
+                    if c.name == name and i in beats), "/providers")
+        out.append(board.error(f"provider {name!r} needs an API key", ptr or "/providers",
+                               hint=f"Set {' or '.join(provider.key_env)} in the environment (or build with "
+                                    f"--offline to render everything with the local provider)."))
+    return out
+
+
 def check_keys(prepared: Prepared, to_run: list[str]) -> None:
-    """Every provider that will be called has its key: found before any call."""
-    needed = {prepared.graph[k].provider for k in to_run if prepared.graph[k].is_provider_job}
-    for name, provider in prepared.resolution.providers().items():
-        if name in needed and not provider.has_key():
-            raise MissingKeyError(
-                f"provider {name!r} needs an API key: set {' or '.join(provider.key_env)} "
-                f"(or build with --offline to render everything with the local provider)")
+    """Every provider that will be called has its key: found before any call (all missing keys named at once)."""
+    missing = missing_keys(prepared, to_run)
+    if missing:
+        raise MissingKeyError("\n".join(e.format() for e in missing))
 
 
 def build(prepared: Prepared, store: Store, *, targets: list[str] | None = None, **kwargs: Any) -> BuildReport:
@@ -240,27 +255,37 @@ def _union(prepared_list: list[Prepared], targets: list[list[str] | None] | None
 
 
 def _preflight(run: _Run, store: Store, budget: float | None) -> None:
-    """Every key present and the estimate within *budget*, before anything starts (reads only)."""
+    """Every key present and the estimate within *budget*, before anything starts (reads only).
+
+    Every missing key is named, and an over-budget estimate is reported with them."""
+    missing: list[BoardError] = []
     for p, t in zip(run.boards, run.board_targets):
-        check_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
-    if budget is None:
-        return
+        missing += missing_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
+    over = _over_budget(run, store, budget) if budget is not None else None
+    if missing:
+        raise MissingKeyError("\n".join(e.format() for e in missing + ([over] if over else [])))
+    if over:
+        raise over
+
+
+def _over_budget(run: _Run, store: Store, budget: float) -> BudgetError | None:
     to_run = plan_nodes(run.union, store, targets=run.all_targets).to_run
     first = run.boards[0].board.display
     unpriced = sorted({run.union[k].pricing["model_label"] for k in to_run
                        if run.union[k].pricing.get("price_unknown")})
     if unpriced:
-        raise BudgetError(
+        return BudgetError(
             f"{', '.join(unpriced)} has no list price, so --budget cannot be kept", file=first,
             hint=f"Add its price to the board, e.g. prices: {{{unpriced[0]}: {{per_image: 0.05}}}} "
                  f"(per_second for video models), or build without --budget.")
     estimate = sum(run.union[k].estimate for k in to_run)
     if estimate > budget + 1e-9:
         boards = f" in {len(run.boards)} boards" if run.many else ""
-        raise BudgetError(
+        return BudgetError(
             f"the estimated cost of what is left to render{boards} is ${estimate:.2f}, "
             f"over the budget of ${budget:.2f}", file=first,
             hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
+    return None
 
 
 def _build_many(run: _Run, store: Store, *, events: Any, executor: Executor | None, jobs: int,

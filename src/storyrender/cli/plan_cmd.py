@@ -25,7 +25,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
     relative to the working directory, the output relative to the board), so it can be diffed
     and snapshot-tested. Exit status: 0 planned, 2 bad input.
     """
-    from ..api import open_store, plan as make_plan, prepare
+    from ..api import missing_keys, open_store, plan as make_plan, prepare
 
     from ..continuity.analyze import cached as continuity_of
 
@@ -40,6 +40,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
     todo = [r for r in rows if r.status == "render"]
     for warning in p.resolution.warnings:
         click.echo(f"warning: {warning}", err=True)
+    missing = [e.format() for e in missing_keys(p, [r.key for r in todo])]
     total_cost = sum(r.estimate_usd for r in todo)
     total_time = sum(r.estimate_seconds for r in todo)
     if as_json:
@@ -60,6 +61,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
                        "estimate_usd": round(total_cost, 6), "estimate_seconds": round(total_time, 1)},
             "critical_path": critical,
             "continuity": continuity,
+            "missing_keys": missing,
         }
         click.echo(json.dumps(doc, indent=2))
         return
@@ -88,6 +90,8 @@ def plan(board, cache_dir, offline, as_json, show_all):
         click.echo(summary_line(continuity["summary"]) + " (last build)")
     for warning in p.graph.info.get("warnings") or ():
         click.echo(f"warning: {warning}")
+    for text in missing:  # every one, with the board line that chooses the provider
+        click.echo(f"missing key: {text}", err=True)
     unpriced = sorted({f"{r.provider}/{r.model}" for r in todo if r.price_unknown})
     if unpriced:
         click.echo(f"note: no list price for {', '.join(unpriced)}: the estimate leaves them out "

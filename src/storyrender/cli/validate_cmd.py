@@ -22,7 +22,7 @@ def validate(boards, offline):
     the replacement; a deprecated one is a warning with its shutdown date. A provider whose API
     key is not set is noted (the build would refuse to start); exit status 2 when any board is bad.
     """
-    from ..api import prepare
+    from ..api import missing_keys, prepare
     from ..errors import BoardError
     from ..plugins.manager import load_registry
 
@@ -39,9 +39,7 @@ def validate(boards, offline):
         click.echo(f"ok: {path} ({len(b.beats)} beats, {b.total_seconds:g} s, {b.output.size} @ {b.output.fps} fps)")
         for warning in p.resolution.warnings:
             click.echo(f"warning: {warning}", err=True)
-        for name, provider in sorted(p.resolution.providers().items()):
-            if not provider.has_key():
-                click.echo(f"note: {path}: provider {name!r} needs an API key: set {' or '.join(provider.key_env)} "
-                           f"before building (or build with --offline)", err=True)
+        for err in missing_keys(p):
+            click.echo(f"note: {err.format()}", err=True)
     if bad:
         sys.exit(EXIT_BAD_INPUT)
