@@ -575,6 +575,11 @@ class Provider:
         change the price. Default: ``model.price``."""
         return model.price
 
+    def voice_problem(self, model: ModelInfo, name: str) -> str | None:
+        """Why *model* cannot speak with the board's ``audio.voice.name`` *name*: a sentence naming the voices
+        that exist, or None when it can. Called at validation time for speech jobs. Default: any name goes."""
+        return None
+
     def estimate(self, job: Job, model: ModelInfo, *, seconds: float | None = None) -> float:
         """Estimated cost in USD of one call (0 for free providers)."""
         return model.price.estimate(seconds if job in TIMED_JOBS else None)

@@ -131,6 +131,10 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             problems = choice.provider.check(job, choice.model, seconds=beat.seconds if is_video else None,
                                              width=board.output.width, height=board.output.height,
                                              options=choice.options)
+            if role == "voice" and board.audio.voice_name:
+                voice = choice.provider.voice_problem(choice.model, board.audio.voice_name)
+                if voice:  # the same for every beat: reported once (see below)
+                    errors.append(board.error(voice, "/audio/voice/name"))
             for problem in problems:
                 about_length = is_video and ("second" in problem or " s" in problem)
                 ptr = f"/beats/{beat.index - 1}/seconds" if about_length else ref.pointer

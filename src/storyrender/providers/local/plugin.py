@@ -85,6 +85,11 @@ class LocalProvider(Provider):
         # espeak-ng speaks 175 words a minute by default
         return len(text.split()) / (175 / 60)
 
+    def voice_problem(self, model: ModelInfo, name: str) -> str | None:
+        from .voice import voice_problem
+
+        return voice_problem(name)
+
     def resolve_model(self, model: str) -> ModelInfo:
         info = self.model_info(model)
         if info is None:

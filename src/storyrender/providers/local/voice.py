@@ -7,6 +7,7 @@ to 48 kHz mono 16-bit PCM with the bundled ffmpeg.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -17,13 +18,62 @@ from pathlib import Path
 from ...errors import ProviderError
 from ...media.ffmpeg import run_ffmpeg
 
-__all__ = ["speak", "write_silence", "MISSING_WARNING", "SILENCE_SECONDS"]
+__all__ = ["speak", "write_silence", "espeak_voices", "voice_problem", "MISSING_WARNING", "SILENCE_SECONDS"]
 
 SILENCE_SECONDS = 0.5
 MISSING_WARNING = (
     "espeak-ng is not installed: voice-over for this beat is silent "
     "(install it with: sudo apt-get install espeak-ng)"
 )
+
+
+def _table(exe: str, *extra: str) -> list[list[str]]:
+    proc = subprocess.run([exe, *(extra or ("--voices",))], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          stdin=subprocess.DEVNULL, timeout=30, start_new_session=True)
+    rows = proc.stdout.decode("utf-8", "replace").splitlines()[1:]
+    return [r.split() for r in rows if len(r.split()) >= 5]
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_voices() -> tuple[tuple[str, ...], frozenset[str], frozenset[str]] | None:
+    """The voices the installed espeak-ng knows: ``(language codes, every accepted name, variants)``.
+
+    Names are lower case: a voice is chosen by its language code (``en-us``), its file (``gmw/en-US`` or
+    ``en-US``) or its name (``English (America)``); ``NAME+VARIANT`` adds a variant (``en+f3``, ``en+Alicia``).
+    None when espeak-ng is not installed (speech is then silent, whatever the name).
+    """
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        return None
+    try:
+        rows, variant_rows = _table(exe), _table(exe, "--voices=variant")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    langs = tuple(r[1] for r in rows)
+    # the table writes a name's spaces as underscores; espeak-ng takes the name with its spaces
+    names = {n.lower() for r in rows for n in (r[1], r[3].replace("_", " "), r[4], r[4].rsplit("/", 1)[-1])}
+    variants = {n.lower() for r in variant_rows for n in (r[3], r[4].rsplit("/", 1)[-1])}
+    return langs, frozenset(names), frozenset(variants)
+
+
+def voice_problem(name: str) -> str | None:
+    """Why espeak-ng cannot speak with voice *name* (a sentence listing the voices that exist), or None."""
+    known = espeak_voices()
+    if known is None or not name:
+        return None
+    langs, names, variants = known
+    base, _, variant = name.lower().partition("+")
+    if base in names and (not variant or variant in variants):
+        return None
+    if base in names:
+        return (f"espeak-ng has no voice variant {variant!r}: use one of "
+                f"{', '.join(sorted(variants)[:12])}, ... (espeak-ng --voices=variant lists them all)")
+    import difflib
+
+    close = difflib.get_close_matches(base, langs, n=3)
+    return (f"espeak-ng has no voice {name!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
+            + f": use a language code such as {', '.join(langs[:40])}, ... (espeak-ng --voices lists all "
+            f"{len(langs)}; add +VARIANT for another speaker, e.g. en+f3)")
 
 
 def write_silence(path: Path, seconds: float = SILENCE_SECONDS, *, rate: int = 48000) -> None:
