@@ -99,6 +99,8 @@ def test_every_installed_default_is_ga_or_preview():
     for p in load_registry():
         for job in p.jobs:
             name = p.default_model(job)
-            assert name is not None, (p.name, job)
+            if name is None:  # allowed only when the vendor has no GA model for the job left
+                assert all(m.status in ("deprecated", "shut_down") for m in p.models if job in m.jobs), (p.name, job)
+                continue
             status = p.model_info(name).status
             assert status in ("ga", "unknown"), (p.name, job, name, status)

@@ -118,7 +118,8 @@ def test_reads_no_seed_and_references_only_for_next_keyframes(provider):
     assert provider.reads_for(Job.NEXT_KEYFRAME) == {"camera", "negative_prompt", "references"}
     identity = {o.name for o in provider.options_schema if o.identity}
     call = {o.name for o in provider.options_schema if not o.identity}
-    assert identity == {"quality", "size", "input_fidelity", "moderation"}
+    assert identity == {"quality", "size", "input_fidelity", "moderation", "speed", "instructions"}
+    assert provider.reads_for(Job.SPEECH) == frozenset()
     assert call == {"timeout"}
 
 
@@ -381,10 +382,14 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     names = {m.name for m in openai_provider.models if Job.WRITE_STORY not in m.jobs}
     assert openai_provider.default_model(Job.WRITE_STORY) == "gpt-5.4-mini"
     assert names == {"gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2", "gpt-image-2.5-sunburst",
-                     "gpt-image-2.5-flare", "dall-e-2", "dall-e-3"}
+                     "gpt-image-2.5-flare", "dall-e-2", "dall-e-3", "tts-1", "tts-1-hd", "gpt-4o-mini-tts",
+                     "gpt-4o-mini-tts-2025-12-15"}
     for m in openai_provider.models:
         if Job.WRITE_STORY in m.jobs:  # a text model: it draws nothing
             assert m.jobs == {Job.WRITE_STORY}, m.name
+            continue
+        if m.jobs == {Job.SPEECH}:  # every speech model the SDK lists is deprecated (shutdown 2027-01-06)
+            assert m.status == "deprecated" and m.lifecycle.shut_down_on == "2027-01-06", m.name
             continue
         if m.name.startswith("dall-e"):  # listed so validate can name the replacement
             assert m.status == "shut_down" and m.jobs == {Job.TEXT_TO_IMAGE}
@@ -395,6 +400,7 @@ def test_discovered_through_the_entry_point_with_the_right_jobs():
     assert openai_provider.model_info("gpt-image-1").lifecycle.replacement == "gpt-image-2.5-sunburst"
     assert openai_provider.default_model(Job.TEXT_TO_IMAGE) == "gpt-image-1.5"
     assert openai_provider.default_model(Job.FIRST_LAST_VIDEO) is None
+    assert openai_provider.default_model(Job.SPEECH) is None  # no GA speech model: a board names one
 
 
 def test_importing_the_plugin_does_not_import_the_sdk():

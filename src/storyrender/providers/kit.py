@@ -11,6 +11,8 @@ Images
     write a vendor's answer)
 Videos
     :func:`check_video` (MP4 or WebM?), :func:`save_video` (check, then write)
+Audio
+    :func:`save_audio` (decode a vendor's MP3/WAV/... answer and write it as 48 kHz stereo WAV)
 Files
     :func:`atomic_output` (write through a temporary file, so a failure leaves nothing behind)
 HTTP
@@ -53,6 +55,7 @@ __all__ = [
     "save_png_fitted",
     "check_video",
     "save_video",
+    "save_audio",
     "atomic_output",
     "retry_after_seconds",
     "download",
@@ -203,6 +206,40 @@ def save_video(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | 
     with atomic_output(path, f".{kind}") as tmp:
         tmp.write_bytes(data)
     return kind
+
+
+# -- audio --------------------------------------------------------------------------------------
+
+
+def save_audio(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | None = None) -> float:
+    """Decode a vendor's audio answer (MP3, WAV, Opus, ...) with ffmpeg and write it to *path* as
+    a 48 kHz stereo 16-bit WAV through a temporary file.
+
+    :returns: its length in seconds. :raises ProviderError: when *data* is not decodable audio
+        (nothing is written).
+    """
+    import tempfile
+    import wave
+
+    from ..errors import StitchError
+    from ..media.ffmpeg import run_ffmpeg
+
+    if not data:
+        raise ProviderError(f"{who}: answered with no audio", job_id=job_id)
+    with tempfile.TemporaryDirectory(prefix="storyrender-audio-") as tmp, atomic_output(path, ".wav") as out:
+        src = Path(tmp) / "answer"
+        src.write_bytes(data)
+        try:
+            run_ffmpeg(["-i", str(src), "-vn", "-ar", "48000", "-ac", "2", "-c:a", "pcm_s16le",
+                        "-map_metadata", "-1", "-f", "wav", str(out)], what="decoding the vendor's audio")
+        except StitchError:
+            raise ProviderError(f"{who}: answered with something that is not audio ({len(data)} bytes)",
+                                job_id=job_id) from None
+        with wave.open(str(out)) as w:
+            frames = w.getnframes()
+        if frames == 0:
+            raise ProviderError(f"{who}: answered with empty audio", job_id=job_id)
+    return frames / 48000
 
 
 # -- files --------------------------------------------------------------------------------------

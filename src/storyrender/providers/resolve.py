@@ -163,6 +163,13 @@ def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, 
             f"or see `storyrender providers`."))
         return None
     model_name = ref.model or provider.default_model(job)
+    if model_name is None and any(job in m.jobs for m in provider.models):
+        # it does the job, but only with deprecated models: no default, the board names one
+        named = ", ".join(f"{ref.name}/{m.name} ({m.status})" for m in provider.models if job in m.jobs)
+        errors.append(board.error(
+            f"provider {ref.name!r} has no default model for {job.value} (needed for {role}): its models for it "
+            f"are all deprecated or shut down", ref.pointer, f"Name one to use it until it shuts down: {named}."))
+        return None
     if model_name is None:
         able = ", ".join(registry.doing(job)) or "none installed"
         errors.append(board.error(

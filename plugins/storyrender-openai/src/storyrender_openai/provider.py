@@ -1,4 +1,4 @@
-"""The ``openai`` provider: keyframes from OpenAI's GPT image models.
+"""The ``openai`` provider: keyframes from OpenAI's GPT image models, and speech.
 
 Jobs:
 
@@ -6,9 +6,11 @@ Jobs:
 * ``next-keyframe``: ``client.images.edit`` (``POST /v1/images/edits``, multipart) gets the previous
   keyframe as its first image, then the reference images of the characters named in the beat, with
   ``input_fidelity="high"`` on the models that take it, and the instruction "the same scene, N
-  seconds later: ...".
+  seconds later: ...";
 * ``write-story`` (``storyrender new``): ``client.chat.completions.create`` with a JSON-schema
-  ``response_format`` (Structured Outputs) on a GPT text model; see :mod:`storyrender_openai.writer`.
+  ``response_format`` (Structured Outputs) on a GPT text model; see :mod:`storyrender_openai.writer`;
+* ``speech``: ``client.audio.speech.create`` (``POST /v1/audio/speech``) says a beat's ``say:``
+  line in ``audio.voice.name`` (see :mod:`storyrender_openai.speech`).
 
 GPT image models always answer with base64 (``data[0].b64_json``). The decoded image is checked
 with Pillow, fitted to the board's size (cover: scale, then centre-crop) and written as a PNG to
@@ -94,12 +96,14 @@ from storyrender.provider_api import (
     RefusedError,
     Result,
     RunContext,
+    SpeechRequest,
     SubmitUncertain,
     TransientError,
 )
 from storyrender.providers.kit import compose_prompt, png_bytes, retry_after_seconds, save_png_fitted
 
 from .writer import write_story, writer_models
+from .speech import SPEECH_MODELS, SPEECH_OPTIONS, speech_problems
 
 __all__ = ["OpenAIProvider", "PRICES", "OPTIONS", "vendor_size", "price_per_image", "keyframe_instruction",
            "translate_error"]
@@ -135,7 +139,7 @@ OPTIONS: tuple[Option, ...] = (
            choices=("low", "auto")),
     Option("timeout", float, None, "seconds to wait for the answer to one request (the SDK's default, 600 s, "
            "when unset); a request whose answer times out is not repeated", identity=False),
-)
+) + SPEECH_OPTIONS
 
 _TWO_STEP_SIZES = {"landscape": "1536x1024", "portrait": "1024x1536", "square": "1024x1024"}
 #: models that take input_fidelity="high" (gpt-image-1-mini takes only low; gpt-image-2 none)
@@ -227,7 +231,7 @@ class OpenAIProvider(Provider):
 
     name = "openai"
     version = "1"
-    description = "OpenAI GPT image models (gpt-image-*): first keyframe and next keyframes"
+    description = "OpenAI GPT image models (gpt-image-*): first keyframe and next keyframes; speech (tts)"
     key_env = ("OPENAI_API_KEY",)
     concurrency = 4
     #: no seed (GPT image models take none), no fps, no hints; references for next keyframes only
@@ -249,7 +253,7 @@ class OpenAIProvider(Provider):
         _model("dall-e-2", "DALL-E 2", _life("shut_down", shut_down_on="2026-05-12", replacement="gpt-image-1.5"),
                jobs=frozenset({Job.TEXT_TO_IMAGE})),
         *writer_models(),  # write-story (storyrender new): see writer.py
-    )
+    ) + SPEECH_MODELS
 
     # -- description -------------------------------------------------------------------------
     def load(self) -> None:
@@ -260,6 +264,8 @@ class OpenAIProvider(Provider):
 
     def reads_for(self, job: Job, model: ModelInfo | None = None) -> frozenset[str]:
         # keyframe 0 is drawn from text alone: character reference images go to next keyframes
+        if job is Job.SPEECH:
+            return frozenset()  # text, voice and options only
         return self.reads - {"references"} if job is Job.TEXT_TO_IMAGE else self.reads
 
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
@@ -280,6 +286,8 @@ class OpenAIProvider(Provider):
 
     def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
               options: Mapping[str, Any]) -> list[str]:
+        if job is Job.SPEECH:
+            return speech_problems(model, options)
         problems = super().check(job, model, seconds=seconds, width=width, height=height, options=options)
         quality = options.get("quality", DEFAULT_QUALITY)
         if quality not in QUALITIES:
@@ -355,6 +363,11 @@ class OpenAIProvider(Provider):
 
     def write_story(self, request, ctx: RunContext) -> Result:
         return write_story(self, request, ctx)
+
+    def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
+        from .speech import speak
+
+        return speak(self, request, ctx)
 
     # -- helpers -----------------------------------------------------------------------------
     def _client(self, ctx: RunContext):
