@@ -14,7 +14,7 @@ from storyrender.media.probe import probe
 from storyrender.story import NewRequest, answer_schema, parse_answer
 from storyrender.story.lengths import beat_lengths
 from storyrender.story.shape import MalformedStory
-from storyrender.story.template import template_story
+from storyrender.providers.local.writer import template_story
 
 PROMPT = "A cat walking through a magical forest"
 

@@ -103,3 +103,64 @@ def test_token_files_and_actions(client, board):
     assert r.status_code == 400 and "build first" in r.json()["error"]
     # no action rendered anything: the cache holds nothing yet
     assert not any((board.parent / ".storyrender").rglob("*.mp4"))
+
+
+def _wait_build(session, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while session.state.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not session.state.running, "the build did not finish"
+    return session.build_view()
+
+
+def test_pin_this_frame_after_a_build_pins_the_end_keyframe(client, board):
+    c, token, session = client
+    h = {"X-Storyrender-Token": token}
+    assert c.post("/api/build", headers=h).json() == {"ok": True}
+    view = _wait_build(session)
+    assert view["status"] == "ok" and view["outputs"]["mp4"] == "/out/board.mp4"
+    assert c.get("/out/board.mp4", headers=h).status_code == 200
+    made = next(n["key"] for n in session.plan["nodes"] if n["kind"] == "keyframe" and n["beat"] == 1)
+    r = c.post("/api/beats/1/pin", headers=h)
+    assert r.json()["ok"], r.json()
+    text = board.read_text()
+    assert "    prompt: a red kite\n    end_image: frames/one.png\n" in text and "# first" in text
+    pinned = board.parent / "frames" / "one.png"
+    assert pinned.read_bytes() == session.artifact_path(made).read_bytes()
+    assert any(n["kind"] == "file" and n["beat"] == 1 for n in session.plan["nodes"])
+    assert session.plan["beats"][0]["pinned"] is True
+
+
+def test_the_budget_holds_in_the_studio(board):
+    from storyrender.studio.session import Session
+
+    board.write_text(BOARD + "prices: {local/animatic: {per_second: 0.5}}\n")
+    session = Session(board, folder=board.parent, offline=False, budget=0.25)
+    assert session.plan["estimate"] > 0.25
+    session.build()
+    view = _wait_build(session)
+    assert view["status"] == "refused" and "budget" in view["error"]
+    assert not any((board.parent / ".storyrender").rglob("*.png"))  # nothing was made
+
+
+def test_start_screen_writes_a_board_then_opens_it(tmp_path):
+    from starlette.testclient import TestClient
+
+    from storyrender.studio.app import make_app
+    from storyrender.studio.session import Session
+
+    (tmp_path / ".git").mkdir()
+    session = Session(None, folder=tmp_path, offline=True)
+    token = "s" * 32
+    with TestClient(make_app(session, token)) as c:
+        h = {"X-Storyrender-Token": token}
+        assert c.get("/api/state", headers=h).json()["board"] is None
+        assert "Start from one prompt" in c.get("/", headers=h).text
+        r = c.post("/api/new", headers=h, json={"prompt": "A kite over the sea", "seconds": 3, "size": "160x90"})
+        assert r.json()["ok"], r.json()
+        state = c.get("/api/state", headers=h).json()
+        assert state["board"] == str(tmp_path / "board.yaml") and len(state["plan"]["beats"]) == 1
+        assert (tmp_path / ".gitignore").exists()
+        assert c.post("/api/new", headers=h, json={"prompt": "again"}).status_code == 409

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import click
 
+from ..story.project_files import GITIGNORE_LINES, gitignore_update as _gitignore_update, schema_ref, \
+    yaml_scalar as _yaml_scalar
 from .common import EXIT_BAD_INPUT, handle_errors
 
 __all__ = ["init", "schema_ref", "starter_text", "template_board_text", "GITIGNORE_LINES"]
 
 BOARD_NAME = "board.yaml"
-GITIGNORE_LINES = (".storyrender/", "out/")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 STARTER = """\
@@ -91,31 +92,6 @@ extends: {extends}
 """
 
 
-def schema_ref(board_dir: Path) -> str:
-    """What to write after ``$schema=`` for a board in *board_dir* (see the module doc)."""
-    from ..resources import schema_path
-
-    schema = schema_path().resolve()
-    tree = schema.parent.parent  # the checkout (schemas/..) or the package (_data/..)
-    if tree.name == "storyrender":  # installed: the environment holding site-packages
-        for parent in tree.parents:
-            if parent.name in ("lib", "Lib"):
-                tree = parent.parent
-                break
-    board_dir = board_dir.resolve()
-    if board_dir == tree or tree in board_dir.parents:
-        return Path(os.path.relpath(schema, board_dir)).as_posix()
-    return schema.as_posix()
-
-
-def _yaml_scalar(value: str) -> str:
-    """*value* as a YAML scalar (quoted with JSON rules unless plainly safe)."""
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9 ,.'()-]*", value) and not value.endswith((" ", ":")) \
-            and value.lower() not in ("yes", "no", "on", "off", "true", "false", "null", "y", "n"):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
 def starter_text(board_dir: Path, title: str = "My first storyboard") -> str:
     return STARTER.format(schema=schema_ref(board_dir), title=_yaml_scalar(title))
 
@@ -138,19 +114,6 @@ def template_board_text(board_dir: Path, info, extends: str, values: dict[str, s
         body = "vars: {}   # none set, the defaults below apply; to set one: write `vars:` and uncomment it" + "".join("\n" + ln for ln in lines)
     return TEMPLATE_BOARD.format(schema=schema_ref(board_dir), name=info.name,
                                  summary=info.description or info.summary, extends=extends, vars=body)
-
-
-def _gitignore_update(path: Path) -> str | None:
-    """The new text of .gitignore (existing lines kept), or None when nothing is missing."""
-    old = path.read_text("utf-8") if path.exists() else ""
-    have = {ln.strip() for ln in old.splitlines()}
-    missing = [ln for ln in GITIGNORE_LINES
-               if ln not in have and ln.rstrip("/") not in have and "/" + ln not in have]
-    if not missing:
-        return None
-    head = "" if not old else (old if old.endswith("\n") else old + "\n")
-    comment = "# storyrender: the render cache and the rendered videos\n"
-    return head + comment + "\n".join(missing) + "\n"
 
 
 @click.command()

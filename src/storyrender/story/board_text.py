@@ -28,7 +28,7 @@ def beat_ids(story: Story) -> list[str]:
 
 
 def _q(value: str) -> str:
-    from ..cli.init_cmd import _yaml_scalar
+    from .project_files import yaml_scalar as _yaml_scalar
 
     return _yaml_scalar(value)
 
@@ -36,7 +36,7 @@ def _q(value: str) -> str:
 def board_text(board_dir: Path, story: Story, *, premise: str, style: str, size: str, fps: int,
                lengths: tuple[float, ...], writer: str, video: str, template: bool) -> str:
     """The board: header comments (how it was written, what to run), settings, then the beats."""
-    from ..cli.init_cmd import schema_ref
+    from .project_files import schema_ref
 
     same = len(set(lengths)) == 1
     about = ("a template: the premise told in a fixed progression (opening, approach, ..., resolution),\n"

@@ -25,9 +25,8 @@ class NewResult:
 def write_new(dest: Path, req: NewRequest, *, name: str = "board.yaml", force: bool = False, events: Any = None,
               budget: float | None = None, registry=None, job: StoryJob | None = None) -> NewResult:
     """Write *req*'s story as ``dest/name`` (and ``.gitignore``); nothing is written on any error."""
-    from ..api import open_store
     from ..cache.store import Store, default_cache_dir
-    from ..cli.init_cmd import _gitignore_update
+    from .project_files import gitignore_update as _gitignore_update
     from ..spec import load_board
     from ..atomic import write_text
 

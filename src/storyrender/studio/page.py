@@ -69,6 +69,7 @@ function drawPlan(){var p=S.plan,root=document.getElementById("beats");if(!p)ret
  var start=document.getElementById("start");start.hidden=!!p.ok||!!S.board;
  if(!p.ok){document.getElementById("summary").textContent="";showError(p.error||"");return;}
  document.getElementById("title").textContent=p.title;
+ var wh=String(p.size).split("x");document.body.style.setProperty("--aspect",wh[0]+"/"+wh[1]);
  document.getElementById("meta").textContent=p.size+" · "+p.fps+" fps · "+p.seconds+" s · "+p.beats.length+" beats · "+p.board;
  document.getElementById("previz").hidden=!p.local;
  var sum=p.to_render?p.to_render+" nodes to render ("+p.provider_calls+" provider calls), estimated "+(p.price_unknown?"unknown (a model has no list price)":money(p.estimate)):"everything is cached: nothing to render";
@@ -76,7 +77,7 @@ function drawPlan(){var p=S.plan,root=document.getElementById("beats");if(!p)ret
  root.textContent="";var scores=(S.build&&S.build.scores)||{};
  p.beats.forEach(function(b){var mine=p.nodes.filter(function(n){return n.beat===b.index;});
   var seg=mine.filter(function(n){return n.kind==="segment";})[0];
-  var kf=mine.filter(function(n){return n.kind==="keyframe"||n.kind==="file";}).slice(-1)[0];
+  var kf=frameNode(b.index);
   var st=seg?status(seg.key,seg.plan==="render"?"to render":"cached"):"-";
   var pill=h("span",{"class":"pill "+st.replace(" ","-"),"data-role":"status","data-key":seg?seg.key:"",text:st});
   var sc=scores[String(b.index)];
@@ -85,7 +86,7 @@ function drawPlan(){var p=S.plan,root=document.getElementById("beats");if(!p)ret
     h("span",{"class":"when",text:b.seconds+" s · take "+b.take+" · "+b.provider+" · "+money(b.estimate)+(b.to_render?" · "+b.to_render+" to render":"")}),
     h("span",{"class":"badges"},pill)),
    h("div",{"class":"media"},
-    kf&&urlOf(kf)?h("figure",null,h("img",{src:q(urlOf(kf)),alt:"end frame of beat "+b.index}),h("figcaption",{text:b.pinned?"end frame (pinned)":"end frame"})):h("div",{"class":"missing",text:"no frame yet"}),
+    h("figure",{"class":"frame"},kf&&urlOf(kf)?h("img",{src:q(urlOf(kf)),alt:"end frame of beat "+b.index}):h("div",{"class":"missing",text:"no frame yet"}),h("figcaption",{text:b.pinned?"end frame (pinned)":"end frame"})),
     h("figure",{"class":"segment"},seg?segVideo(seg):h("div",{"class":"missing",text:"-"}),h("figcaption",{text:"segment "+b.index}))),
    h("div",null,h("p",{"class":"prompt",dir:"auto","data-role":"prompt",text:b.prompt}),
     h("dl",{"class":"facts"},h("dt",{text:"camera"}),h("dd",{text:b.camera||"-"}),h("dt",{text:"caption"}),h("dd",{text:b.caption||"-"})),
@@ -117,7 +118,12 @@ function onNode(n){S.nodes[n.key]=n;(S.history[n.key]=S.history[n.key]||[]).push
  document.querySelectorAll("[data-role=status][data-key='"+n.key+"']").forEach(function(p){p.textContent=n.status;p.className="pill "+n.status;});
  if(n.kind==="segment"&&(n.status==="done"||n.status==="cached")){var card=document.querySelector("[data-beat='"+n.beat+"'] figure.segment");
   if(card){var old=card.querySelector("video,.missing");var v=segVideo({key:n.key,url:n.url});if(old)old.replaceWith(v);else card.prepend(v);}}
+ if((n.kind==="keyframe"||n.kind==="image"||n.kind==="file")&&(n.status==="done"||n.status==="cached")&&n.url){
+  var fig=document.querySelector("[data-beat='"+n.beat+"'] figure.frame");var kf=frameNode(n.beat);
+  if(fig&&kf&&kf.key===n.key){var img=h("img",{src:q(n.url),alt:"end frame of beat "+n.beat});var o=fig.querySelector("img,.missing");if(o)o.replaceWith(img);}}
  if(n.status==="failed"){log("failed: "+n.label+": "+(n.error||""));}}
+function frameNode(beat){var p=S.plan;if(!p||!p.nodes)return null;
+ return p.nodes.filter(function(n){return n.beat===beat&&(n.kind==="keyframe"||n.kind==="file");}).slice(-1)[0]||null;}
 function log(t){var l=document.getElementById("log");l.textContent+=t+"\n";l.scrollTop=l.scrollHeight;}
 document.getElementById("build").addEventListener("click",function(){S.nodes={};post(q("/api/build"));});
 document.getElementById("cancel").addEventListener("click",function(){post(q("/api/cancel"));});

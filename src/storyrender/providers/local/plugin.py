@@ -99,7 +99,7 @@ class LocalProvider(Provider):
     def write_story(self, request: StoryRequest, ctx: RunContext) -> Result:
         import json
 
-        from ...story.template import template_story
+        from .writer import template_story
 
         ctx.write(json.dumps(template_story(request.premise, len(request.beats)), indent=1).encode())
         return Result(ctx.output_path, cost_usd=0.0, info={"template": True})

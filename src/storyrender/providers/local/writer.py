@@ -1,4 +1,4 @@
-"""The offline writer: a template, not a story.
+"""The local provider's writer (`storyrender new --offline`): a template, not a story.
 
 It tells any premise in the same progression (an opening that establishes the scene, approach,
 discovery, build-up, high point, turn, resolution), spread over the beats, the way the product
