@@ -11,7 +11,7 @@ from __future__ import annotations
 from .errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from .graph.spec import OPTIONAL_FIELDS, vendor_seed
 from .plugins.hookspecs import hookimpl
-from .providers import kit
+from .providers import kit, stainless
 from .providers.base import (
     CALL_OPTIONS,
     ImageRequest,
@@ -42,6 +42,6 @@ __all__ = [
     "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
     # errors
     "ProviderError", "TransientError", "RefusedError", "MissingKeyError",
-    # the toolkit (images, videos, prompts, downloads, input mappings)
-    "kit",
+    # the toolkit (images, videos, prompts, downloads, input mappings); Stainless SDKs' submission rule
+    "kit", "stainless",
 ]

@@ -1,0 +1,19 @@
+"""storyrender provider plugin for Runway (``runway/MODEL``).
+
+``runwayml`` is imported by ``RunwayProvider.load()`` (once, before a build's jobs run) or when a
+job runs, never at plugin discovery, so listing providers costs nothing.
+"""
+
+from __future__ import annotations
+
+from storyrender.provider_api import hookimpl
+
+from .provider import RunwayProvider
+
+__all__ = ["RunwayProvider", "register_providers"]
+__version__ = "0.1.0"
+
+
+@hookimpl
+def register_providers(register):
+    register(RunwayProvider())
