@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the optional Debian packages storyrender uses, when they are missing:
 #   espeak-ng                  offline voice-over for the local provider (else voice-over is silent)
-#   chromium, chromium-driver  the headless browser tests/browser drives; only with
+#   chromium, chromium-driver  the headless browser tests/e2e/browser drives; only with
 #                              STORYRENDER_BROWSER_DEPS=1 (`make test` sets it)
 # Needs root (or passwordless sudo) and apt-get; otherwise says how to install and carries on.
 set -u

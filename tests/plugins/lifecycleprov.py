@@ -1,4 +1,4 @@
-"""A provider ``aging`` whose models sit at every lifecycle stage (for tests/test_lifecycle.py).
+"""A provider ``aging`` whose models sit at every lifecycle stage (for tests/providers/test_lifecycle.py).
 
 Its models make nothing: the tests only validate, plan and list.
 """

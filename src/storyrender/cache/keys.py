@@ -8,7 +8,7 @@ A node's key is the sha256 of canonical JSON (sorted keys, no spaces, UTF-8) of:
 its operation receives (for a provider job, the request: provider, model and version, composed
 prompt, vendor seed, take, size, identity options...) plus the digests of the files it reads,
 and nothing else: not the beat's position or id, not the output path, not call-only options.
-Changing this module changes every key: ``tests/test_keys.py`` pins literal keys, and
+Changing this module changes every key: ``tests/cache/test_keys.py`` pins literal keys, and
 :mod:`storyrender.cache.legacy` adopts results made under the previous version.
 """
 

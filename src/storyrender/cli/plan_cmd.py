@@ -44,7 +44,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
     total_cost = sum(r.estimate_usd for r in todo)
     total_time = sum(r.estimate_seconds for r in todo)
     if as_json:
-        # Deterministic: no absolute paths, no times (snapshot-tested in tests/test_plan_json.py).
+        # Deterministic: no absolute paths, no times (snapshot-tested in tests/cli/test_plan_json.py).
         brd = p.board
         doc = {
             "board": _rel(brd.source),

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: Every ``xfade`` transition of the bundled ffmpeg (9.x), in ffmpeg's order (``custom`` excluded: it needs an
-#: expression).  ``tests/test_stitch_timeline.py`` checks this list against ``ffmpeg -h filter=xfade``.
+#: expression).  ``tests/stitch/test_stitch_timeline.py`` checks this list against ``ffmpeg -h filter=xfade``.
 XFADE_TRANSITIONS: tuple[str, ...] = (
     "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup", "slidedown",
     "circlecrop", "rectcrop", "distance", "fadeblack", "fadewhite", "radial", "smoothleft", "smoothright",
