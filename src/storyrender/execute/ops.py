@@ -67,7 +67,8 @@ def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
         h = spec.identity()["hints"]  # plain JSON data (the spec keeps read-only mappings)
         return StoryRequest(model=spec.model, premise=spec.prompt, style=spec.text, beats=tuple(h["beats"]),
                             width=spec.width, height=spec.height, schema=h["schema"],
-                            instructions=h["instructions"], options=options, take=spec.take)
+                            instructions=h["instructions"], system=h.get("system", ""), options=options,
+                            take=spec.take)
     if job is Job.SPEECH:
         return SpeechRequest(model=spec.model, text=spec.text, seed=spec.seed, voice=spec.voice, options=options,
                              take=spec.take)

@@ -327,6 +327,8 @@ class StoryRequest:
     height: int
     schema: Mapping[str, Any]
     instructions: str
+    #: the system message (the writer's role), for vendors that take one
+    system: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     take: int = 1
 

@@ -14,7 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CAMERAS", "Story", "answer_schema", "vendor_schema", "instructions", "parse_answer", "MalformedStory"]
+__all__ = ["SYSTEM", "CAMERAS", "Story", "answer_schema", "vendor_schema", "instructions", "parse_answer", "MalformedStory"]
+
+#: the writer's role, sent as the system message by vendors that take one
+SYSTEM = ("You are a storyboard writer for AI video. Answer only with JSON that matches the given schema; "
+          "write every prompt in the language of the premise.")
 
 #: the camera hints a written beat may use (the storyboard schema's list for ``camera``)
 CAMERAS = ("static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down", "orbit")

@@ -23,7 +23,7 @@ from ..graph.spec import JobSpec
 from ..plugins.manager import ProviderRegistry, load_registry
 from ..providers.base import Job, ModelInfo, Provider
 from .lengths import beat_lengths
-from .shape import MalformedStory, Story, instructions, parse_answer, vendor_schema
+from .shape import SYSTEM, MalformedStory, Story, instructions, parse_answer, vendor_schema
 
 __all__ = ["NewRequest", "StoryJob", "prepare_story", "plan_story", "run_story", "WriterChoice", "pick_writer"]
 
@@ -148,7 +148,7 @@ def prepare_story(req: NewRequest, registry: ProviderRegistry | None = None) -> 
     spec = JobSpec(job=Job.WRITE_STORY.value, provider=writer.provider.name, model=writer.model.name,
                    version=f"{writer.provider.version}.{writer.model.version}", width=width, height=height,
                    prompt=premise, text=style, seconds=float(sum(lengths)), options=opts,
-                   hints={"beats": list(lengths), "schema": schema,
+                   hints={"beats": list(lengths), "schema": schema, "system": SYSTEM,
                           "instructions": instructions(premise, style, lengths)})
     estimate = writer.provider.estimate(Job.WRITE_STORY, writer.model)
     node = Node("story", spec, (), role="story", label=f"story ({len(lengths)} beats)",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
-__all__ = ["APT_HINT", "find_browser", "missing", "launch"]
+__all__ = ["APT_HINT", "find_browser", "missing", "launch", "wait_for"]
 
 APT_HINT = "sudo apt-get install -y chromium chromium-driver  (or: STORYRENDER_BROWSER_DEPS=1 make system-deps)"
 
@@ -56,3 +57,15 @@ def launch(width: int = 1280, height: int = 900, profile: Path | None = None):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, CSP reports
     # An explicit driver path: selenium then never tries to download one.
     return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+
+
+def wait_for(driver, script: str, timeout: float = 20.0, what: str = ""):
+    """Poll *script* until it returns something truthy; fail with *what* after *timeout* s."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or script} (last value {value!r})")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .chrome import APT_HINT, launch, missing
+from .chrome import wait_for as _wait
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -40,18 +41,6 @@ BOARD = textwrap.dedent(f"""\
         camera: push-in
       - prompt: a green door in a wall
     """)
-
-
-def _wait(driver, script: str, timeout: float = 20.0, what: str = ""):
-    """Poll *script* until it returns something truthy; fail with *what* after *timeout* s."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or script} (last value {value!r})")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from .chrome import APT_HINT, launch, missing
+from .chrome import wait_for as _wait
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -46,17 +47,6 @@ beats:
     prompt: a green door in a wall
 """
 SECRET = "sk-studiotest0123456789abcdefXYZ"
-
-
-def _wait(driver, script: str, timeout: float = 60.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or script} (last value {value!r})")
 
 
 @pytest.fixture(scope="module")

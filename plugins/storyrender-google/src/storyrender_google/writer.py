@@ -18,12 +18,11 @@ single-attempt HTTP options and the error translation are the image jobs'.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from storyrender.provider_api import Job, Lifecycle, ModelInfo, Price, ProviderError, RefusedError, Result, RunContext, StoryRequest
+from storyrender.provider_api import Job, Lifecycle, ModelInfo, ProviderError, RefusedError, Result, RunContext, StoryRequest, kit
 
-__all__ = ["TEXT_PRICES", "writer_models", "write_story", "SYSTEM"]
+__all__ = ["TEXT_PRICES", "writer_models", "write_story", "cost_of"]
 
 #: USD per 1M tokens (input, output). gemini-3.5-flash: $1.50 in, $9.00 out, from
 #: https://ai.google.dev/gemini-api/docs/pricing as transcribed 2026-09-20 (api-evangelist/gemini
@@ -34,22 +33,10 @@ TEXT_PRICES: dict[str, Any] = {"as_of": "2026-09-20", "models": {"gemini-3.5-fla
 #: gemini-3.5-flash: released 2026-05-19, "No shutdown date announced" (ai.google.dev/gemini-api/docs/deprecations)
 LIFECYCLE = Lifecycle(status="ga", source="https://ai.google.dev/gemini-api/docs/deprecations", checked="2026-12-04")
 
-#: tokens a story takes, for the estimate before the call (the recorded cost is the answer's usage)
-_EST_IN, _EST_OUT = 1500, 3000
-
-SYSTEM = ("You are a storyboard writer for AI video. Answer only with JSON that matches the given schema; "
-          "write every prompt in the language of the premise.")
-
-
-def _price(model: str) -> Price:
-    rates = TEXT_PRICES["models"].get(model)
-    if not rates:
-        return Price()
-    return Price(per_call=round((_EST_IN * rates[0] + _EST_OUT * rates[1]) / 1e6, 6), as_of=TEXT_PRICES["as_of"])
-
 
 def writer_models() -> tuple[ModelInfo, ...]:
-    return tuple(ModelInfo(name=m, jobs=frozenset({Job.WRITE_STORY}), price=_price(m), lifecycle=LIFECYCLE,
+    return tuple(ModelInfo(name=m, jobs=frozenset({Job.WRITE_STORY}), lifecycle=LIFECYCLE,
+                           price=kit.token_price(TEXT_PRICES["models"].get(m), TEXT_PRICES["as_of"]),
                            description="writes storyboards (storyrender new), JSON-schema output")
                  for m in TEXT_PRICES["models"])
 
@@ -62,7 +49,7 @@ def cost_of(model: str, usage: Any) -> float | None:
     out = (getattr(usage, "candidates_token_count", None) or 0) + (getattr(usage, "thoughts_token_count", None) or 0)
     if not isinstance(prompt, int):
         return None
-    return round((prompt * rates[0] + out * rates[1]) / 1e6, 6)
+    return kit.token_cost(rates, prompt, out)
 
 
 def write_story(provider, request: StoryRequest, ctx: RunContext, *, submit, vertex: bool) -> Result:
@@ -72,7 +59,7 @@ def write_story(provider, request: StoryRequest, ctx: RunContext, *, submit, ver
     from google.genai import types
 
     who = f"google/{request.model}"
-    config = types.GenerateContentConfig(system_instruction=SYSTEM, response_mime_type="application/json",
+    config = types.GenerateContentConfig(system_instruction=request.system or None, response_mime_type="application/json",
                                          response_json_schema=dict(request.schema))
     client = provider._client(ctx, vertex=vertex)
     ctx.log(f"{who}: writing {len(request.beats)} beats")
@@ -94,13 +81,7 @@ def write_story(provider, request: StoryRequest, ctx: RunContext, *, submit, ver
         text = response.text
     except Exception:  # the SDK raises on answers it cannot read as text
         text = None
-    if not isinstance(text, str) or not text.strip():
-        raise ProviderError(f"{who} answered with no text")
-    try:
-        json.loads(text)
-    except ValueError:
-        raise ProviderError(f"{who} answered with text that is not JSON: {text[:120]!r}") from None
-    ctx.write(text.encode("utf-8"))
+    ctx.write(kit.story_json(text, who))
     usage = getattr(response, "usage_metadata", None)
     info = {"model": request.model, "mode": "vertex" if vertex else "gemini-api",
             "usage": usage.model_dump(exclude_none=True, mode="json") if hasattr(usage, "model_dump") else None,

@@ -16,12 +16,11 @@ as completion tokens) at :data:`TEXT_PRICES`. Errors and the submission rule are
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from storyrender.provider_api import Job, Lifecycle, ModelInfo, Price, ProviderError, RefusedError, Result, RunContext, StoryRequest
+from storyrender.provider_api import Job, Lifecycle, ModelInfo, ProviderError, RefusedError, Result, RunContext, StoryRequest, kit
 
-__all__ = ["TEXT_PRICES", "writer_models", "write_story", "SYSTEM"]
+__all__ = ["TEXT_PRICES", "writer_models", "write_story", "cost_of"]
 
 #: USD per 1M tokens (input, output). gpt-5.4-mini: $0.75 / $4.50, from OpenAI's pricing page
 #: (https://developers.openai.com/api/docs/pricing, as transcribed 2026-11-06 by the api-evangelist
@@ -33,24 +32,9 @@ TEXT_PRICES: dict[str, Any] = {"as_of": "2026-11-06", "models": {"gpt-5.4-mini":
 LIFECYCLE = Lifecycle(status="ga", source="openai 3.60 types/shared/chat_model.py; developers.openai.com/api/docs/pricing",
                       checked="2026-12-04")
 
-#: tokens a story takes, for the estimate before the call: ~1.5k in (instructions and schema), up to
-#: ~3k out (the JSON and the model's reasoning); the cost recorded is the answer's usage
-_EST_IN, _EST_OUT = 1500, 3000
-
-SYSTEM = ("You are a storyboard writer for AI video. Answer only with JSON that matches the given schema; "
-          "write every prompt in the language of the premise.")
-
-
-def _price(model: str) -> Price:
-    rates = TEXT_PRICES["models"].get(model)
-    if not rates:
-        return Price()
-    per_call = round((_EST_IN * rates[0] + _EST_OUT * rates[1]) / 1e6, 6)
-    return Price(per_call=per_call, as_of=TEXT_PRICES["as_of"])
-
-
 def writer_models() -> tuple[ModelInfo, ...]:
-    return tuple(ModelInfo(name=m, jobs=frozenset({Job.WRITE_STORY}), price=_price(m), lifecycle=LIFECYCLE,
+    return tuple(ModelInfo(name=m, jobs=frozenset({Job.WRITE_STORY}), lifecycle=LIFECYCLE,
+                           price=kit.token_price(TEXT_PRICES["models"].get(m), TEXT_PRICES["as_of"]),
                            description="writes storyboards (storyrender new), structured output")
                  for m in TEXT_PRICES["models"])
 
@@ -62,7 +46,7 @@ def cost_of(model: str, usage: Any) -> float | None:
     prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
     if not isinstance(prompt, int) or not isinstance(completion, int):
         return None
-    return round((prompt * rates[0] + completion * rates[1]) / 1e6, 6)
+    return kit.token_cost(rates, prompt, completion)
 
 
 def write_story(provider, request: StoryRequest, ctx: RunContext) -> Result:
@@ -70,7 +54,8 @@ def write_story(provider, request: StoryRequest, ctx: RunContext) -> Result:
     who = f"openai/{request.model}"
     kwargs: dict[str, Any] = {
         "model": request.model,
-        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": request.instructions}],
+        "messages": [{"role": "system", "content": request.system},
+                     {"role": "user", "content": request.instructions}],
         "response_format": {"type": "json_schema",
                             "json_schema": {"name": "storyboard", "schema": dict(request.schema), "strict": True}},
     }
@@ -87,14 +72,7 @@ def write_story(provider, request: StoryRequest, ctx: RunContext) -> Result:
         raise RefusedError(f"{who} refused to write this story: {str(refusal)[:300]}")
     if getattr(choice, "finish_reason", None) == "length":
         raise ProviderError(f"{who}: the answer was cut short (finish_reason length); try fewer beats")
-    content = getattr(message, "content", None)
-    if not isinstance(content, str) or not content.strip():
-        raise ProviderError(f"{who} answered with no text")
-    try:
-        json.loads(content)
-    except ValueError:
-        raise ProviderError(f"{who} answered with text that is not JSON: {content[:120]!r}") from None
-    ctx.write(content.encode("utf-8"))
+    ctx.write(kit.story_json(getattr(message, "content", None), who))
     usage = getattr(response, "usage", None)
     info: dict[str, Any] = {"model": getattr(response, "model", request.model),
                             "usage": usage.model_dump(exclude_none=True) if hasattr(usage, "model_dump") else None,
