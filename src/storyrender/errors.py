@@ -32,7 +32,21 @@ __all__ = [
     "ArtifactError",
     "StitchError",
     "redact",
+    "shorten",
+    "MAX_SHOWN",
 ]
+
+#: a list of board problems shows this many, then counts the rest
+MAX_SHOWN = 8
+#: longer messages (an echoed 100 000-digit number, a pasted essay) are cut to this many characters
+MAX_MESSAGE = 600
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """*text* cut to about *limit* characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 20]}... ({len(text)} characters)"
 
 
 class StoryrenderError(Exception):
@@ -56,7 +70,7 @@ class BoardError(StoryrenderError):
         pointer: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.message = message
+        self.message = shorten(message, MAX_MESSAGE)
         self.file = file
         self.line = line
         self.column = column
@@ -77,7 +91,7 @@ class BoardError(StoryrenderError):
         if self.hint:
             if not text.endswith((".", "!", "?", ":")):
                 text += "."
-            text += f" {self.hint}"
+            text += f" {shorten(self.hint, MAX_MESSAGE)}"
         return text
 
 
@@ -91,7 +105,11 @@ class BoardErrors(BoardError):
                          pointer=first.pointer, hint=first.hint)
 
     def format(self) -> str:  # type: ignore[override]
-        return "\n".join(e.format() for e in getattr(self, "errors", [])) or super().format()
+        errors = getattr(self, "errors", [])
+        shown = [e.format() for e in errors[:MAX_SHOWN]]
+        if len(errors) > MAX_SHOWN:
+            shown.append(f"... and {len(errors) - MAX_SHOWN} more problems (fix these and run again to see them)")
+        return "\n".join(shown) or super().format()
 
 
 class ProviderError(StoryrenderError):

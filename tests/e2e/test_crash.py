@@ -16,7 +16,7 @@ import pytest
 
 from storyrender.atomic import is_running
 from storyrender.cache.store import Store
-from storyrender.execute.ops import _truncation
+from storyrender.media.check import truncation as _truncation
 from storyrender.media.probe import read_frames
 
 from ..conftest import run

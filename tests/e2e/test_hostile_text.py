@@ -68,7 +68,7 @@ def _srt_texts(path: Path) -> list[str]:
     for b in blocks:
         lines = b.split("\n")
         if len(lines) >= 3 and "-->" in lines[1]:
-            out.append("\n".join(lines[2:]).rstrip("\n"))
+            out.append("\n".join(lines[2:]).rstrip("\n").replace("-\u200b->", "-->"))  # the SRT escape
     return out
 
 
@@ -178,3 +178,25 @@ def test_subprocess_calls_get_argv_lists():
                 if k.arg == "shell" and not (isinstance(k.value, ast.Constant) and k.value.value is False):
                     offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}: shell=")
     assert offenders == []
+
+
+FORGERIES = ["hi\n\n2\n00:00:00,000 --> 00:00:09,000\nFORGED", "a\n00:00:01.000 --> 00:00:09.000\nFORGED",
+             "WEBVTT\n\nNOTE x\n\n00:00.000 --> 00:09.000\nFORGED", "1\r\n00:00:00,000 --> 00:00:09,000\r\nFORGED"]
+
+
+@pytest.mark.parametrize("kind", ["srt", "vtt"])
+def test_no_caption_text_can_forge_a_cue_or_a_header(tmp_path, kind):
+    """FFmpeg's own SRT and WebVTT readers see exactly one cue per caption, at its own time."""
+    import av
+
+    from storyrender.stitch.captions import Cue, write_srt, write_vtt
+
+    cues = [Cue(float(i), i + 0.5, text) for i, text in enumerate(FORGERIES)]
+    path = tmp_path / f"c.{kind}"
+    (write_srt if kind == "srt" else write_vtt)(cues, path)
+    with av.open(str(path)) as c:
+        stream = c.streams.subtitles[0]
+        starts = [round(float(p.pts * stream.time_base), 3) for p in c.demux(stream) if p.pts is not None]
+    assert starts == [0.0, 1.0, 2.0, 3.0], path.read_text("utf-8")
+    readback = _srt_texts(path) if kind == "srt" else _vtt_texts(path)
+    assert readback == [_expected(t) for t in FORGERIES]

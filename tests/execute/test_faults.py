@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from storyrender.cache.store import Store
-from storyrender.execute.ops import _truncation
+from storyrender.media.check import truncation as _truncation
 from storyrender.media.probe import read_frames
 
 from ..conftest import run

@@ -15,6 +15,7 @@ from ..errors import ArtifactError, StoryrenderError
 from ..graph.kinds import KINDS
 from ..graph.nodes import Node
 from ..graph.spec import JobSpec
+from ..media.check import truncation
 from ..media.probe import image_size, probe
 from ..providers.base import (
     AudioRequest,
@@ -128,7 +129,7 @@ def verify(node: Node, path: Path) -> dict[str, Any]:
     """
     if not path.exists() or path.stat().st_size == 0:
         raise ArtifactError(f"{node.label}: empty artifact")
-    cut = _truncation(path)
+    cut = truncation(path)
     if cut:
         raise ArtifactError(f"{node.label}: the file is truncated ({cut}); an interrupted download?")
     suffix = path.suffix
@@ -147,43 +148,6 @@ def verify(node: Node, path: Path) -> dict[str, Any]:
     if suffix in (".wav", ".m4a"):
         return _audio_facts(path)
     return {}
-
-
-def _truncation(path: Path) -> str | None:
-    """Why *path* looks cut short, judged by its container (sniffed, not by suffix); None if complete.
-
-    Decoders forgive a missing tail (a PNG without IEND, an MP4 whose last sample is cut), so a
-    truncated download could otherwise pass as valid and be cached.
-    """
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        head = f.read(12)
-        if head.startswith(b"\x89PNG\r\n\x1a\n"):
-            f.seek(max(0, size - 12))
-            return None if f.read(12)[4:8] == b"IEND" else "no PNG end chunk"
-        if head.startswith(b"\xff\xd8"):
-            f.seek(max(0, size - 2))
-            return None if f.read(2) == b"\xff\xd9" else "no JPEG end marker"
-        if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE"):
-            declared = int.from_bytes(head[4:8], "little") + 8
-            return None if size >= declared or declared == 0xFFFFFFFF + 8 else f"{size} of {declared} bytes"
-        if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip"):
-            pos = 0
-            while pos + 8 <= size:  # ISO media boxes must tile the file exactly
-                f.seek(pos)
-                hdr = f.read(16)
-                box = int.from_bytes(hdr[:4], "big")
-                if box == 1 and len(hdr) >= 16:
-                    box = int.from_bytes(hdr[8:16], "big")
-                elif box == 0:
-                    return None  # last box runs to the end of the file
-                if box < 8:
-                    return "a broken MP4 box"
-                if pos + box > size:
-                    return f"MP4 box {hdr[4:8].decode('latin-1')!r} needs {pos + box} bytes, the file has {size}"
-                pos += box
-            return None if pos == size else "trailing bytes after the last MP4 box"
-    return None
 
 
 def _audio_facts(path: Path) -> dict[str, Any]:

@@ -9,6 +9,11 @@ that gives no ``beats`` keeps the template's. Templates may extend templates (up
 ``${name}`` in any string is replaced by ``vars.name`` (the board's vars override the
 template's); ``$${`` writes a literal ``${``. A missing var is an error naming it and the
 place that uses it.
+
+Limits (each error names it): a path in ``extends:`` must stay inside the project (or be a
+template name, looked up in the template folders), and a template outside the project is never
+read, so its content is never shown; a var is a string, number or boolean; one string expands to
+at most :data:`MAX_EXPANDED` characters.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import BoardError, BoardErrors
+from ..errors import BoardError, BoardErrors, shorten
 from ..resources import templates_dir
 from .yamlpos import Pos, load_yaml, pointer
 
 __all__ = ["compose", "template_dirs", "find_template", "list_templates", "MAX_DEPTH"]
 
 MAX_DEPTH = 8
+#: the longest text one string may become once its ${vars} are replaced
+MAX_EXPANDED = 100_000
 _VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -51,9 +58,21 @@ def list_templates() -> dict[str, Path]:
     return found
 
 
-def find_template(ref: str, base: Path) -> Path | None:
-    """Resolve an ``extends:`` value: a path relative to *base*, else a library template name."""
+def find_template(ref: str, base: Path, *, inside: tuple[Path, ...] = ()) -> Path | None:
+    """Resolve an ``extends:`` value: a path relative to *base*, else a library template name.
+
+    With *inside*, a path is followed only when it resolves (symlinks included) into one of
+    those folders: :class:`BoardError`-worthy escapes return None and are reported by the caller.
+    """
+    from .model import path_text_problem
+
+    if path_text_problem(ref):
+        return None
     candidate = (base / ref)
+    if inside:
+        real = candidate.resolve()
+        if not any(real == d or d in real.parents for d in inside):
+            return None
     if candidate.is_file():
         return candidate
     name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
@@ -84,10 +103,19 @@ def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict
     if depth >= MAX_DEPTH:
         raise BoardError(f"templates extend each other more than {MAX_DEPTH} levels deep",
                          file=p.file, line=p.line, column=p.column, pointer="/extends")
-    target = find_template(ext, path.parent)
+    from .model import path_text_problem, project_root
+
+    allowed = (project_root(path.parent), *(d.resolve() for d in template_dirs()))
+    outside = not path_text_problem(ext) and not _within((path.parent / ext).resolve(), allowed)
+    if outside and ("/" in ext or "\\" in ext or ext.startswith(".")):
+        raise BoardError(f"extends: {shorten(repr(ext))} points outside the project", file=p.file, line=p.line,
+                         column=p.column, pointer="/extends",
+                         hint="Extend a template inside the project, or a template name (`storyrender templates`). "
+                              "A file outside the project is never read.")
+    target = find_template(ext, path.parent, inside=allowed)
     if target is None:
         names = ", ".join(sorted(list_templates())) or "none installed"
-        raise BoardError(f"template {ext!r} not found", file=p.file, line=p.line, column=p.column,
+        raise BoardError(f"template {shorten(repr(ext))} not found", file=p.file, line=p.line, column=p.column,
                          pointer="/extends",
                          hint=f"Give a path relative to this file or a template name ({names}); "
                               f"`storyrender templates` lists them.")
@@ -98,6 +126,10 @@ def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict
     tdisplay = _display(target)
     base, bpos = _load_chain(target, tdisplay, depth + 1, seen + (key,))
     return _merge_board(base, bpos, data, pos)
+
+
+def _within(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path == d or d in path.parents for d in folders)
 
 
 def _display(path: Path) -> str:
@@ -167,11 +199,27 @@ def _substitute(data: dict, pos: dict[str, Pos], display: str) -> dict:
         return data  # the schema reports the wrong type
     errors: list[BoardError] = []
     missing: dict[str, list[str]] = {}  # var name -> pointers of the strings that use it
+    for name, v in vars_.items():
+        if not isinstance(v, (str, int, float, bool)) or v is None:
+            kind = "a list" if isinstance(v, list) else "a mapping" if isinstance(v, dict) else "empty"
+            p = pos.get("/vars" + pointer([name]))
+            raise BoardError(f"var {shorten(repr(name))} is {kind}; a var is a string, a number or true/false",
+                             file=p.file if p else display, line=p.line if p else None,
+                             column=p.column if p else None, pointer="/vars" + pointer([name]),
+                             hint="Give it a plain value.")
 
     def sub(value: Any, ptr: str) -> Any:
         if isinstance(value, str):
             if "$" not in value:
                 return value
+            size = len(value)
+            for m in _VAR.finditer(value):
+                v = vars_.get(m.group(1) or "", "")
+                size += len(str(v)) - len(m.group(0))
+                if size > MAX_EXPANDED:
+                    _err(f"this text expands to more than {MAX_EXPANDED} characters once its ${{vars}} are "
+                         "replaced", ptr, "Use shorter vars, or fewer of them in one text.")
+                    return value
 
             def repl(m: re.Match) -> str:
                 if m.group(0) == "$${":

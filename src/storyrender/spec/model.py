@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..errors import BoardError, BoardErrors, secret_values
+from ..errors import ArtifactError, BoardError, BoardErrors, secret_values, shorten
 from ..text import find_name
 from .yamlpos import Pos, pointer
 
@@ -35,6 +35,8 @@ ROLES = ("image", "keyframe", "video", "voice", "sound", "music")
 CLIP_AUDIO = ("drop", "keep")
 DEFAULT_TRANSITION_SECONDS = 0.5
 MAX_PIXELS = 7680 * 4320
+#: the most elongated frame a board may ask for (longer side : shorter side)
+MAX_ASPECT = 4
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,26 @@ class Board:
         return sum(b.seconds for b in self.beats) - sum(b.transition.seconds for b in self.beats if b.transition)
 
 
+#: a path written in a board: at most this many bytes in all, and per name
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+
+
+def path_text_problem(text: str) -> str | None:
+    """Why *text* cannot be a path, checked before any system call sees it; None when it can."""
+    if "\0" in text:
+        return "holds a NUL byte"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "holds a lone surrogate, which is not a character"
+    size = len(text.encode("utf-8"))
+    if size > MAX_PATH_BYTES:
+        return f"is too long ({size} bytes; a path is at most {MAX_PATH_BYTES})"
+    longest = max((len(part.encode("utf-8")) for part in text.replace("\\", "/").split("/")), default=0)
+    if longest > MAX_NAME_BYTES:
+        return f"has a name too long ({longest} bytes; a file name is at most {MAX_NAME_BYTES})"
+    return None
+
+
 def project_root(start: Path) -> Path:
     """The nearest ancestor holding ``.git`` (or ``$STORYRENDER_PROJECT_ROOT``), else *start*."""
     env = os.environ.get("STORYRENDER_PROJECT_ROOT")
@@ -277,6 +299,8 @@ class _Checker:
         self.display = display
         self.root = root
         self.errors: list[BoardError] = []
+        #: (resolved path, pointer) of every media file the board reads
+        self.inputs: list[tuple[Path, str]] = []
 
     def pos(self, ptr: str) -> Pos | None:
         while True:
@@ -291,43 +315,105 @@ class _Checker:
                                       column=p.column if p else None, pointer=ptr, hint=hint))
 
     def path(self, value: str, ptr: str, *, must_exist: bool = True, kind: str = "file") -> Path | None:
-        """Resolve a path written at *ptr*, relative to the file that wrote it."""
+        """Resolve a path written at *ptr*, relative to the file that wrote it. The text is checked
+        (NUL, surrogates, length) before any system call; symlinks are followed, and the target
+        must stay inside the project."""
+        problem = path_text_problem(value)
+        if problem:
+            self.fail(f"{shorten(repr(value))} {problem}", ptr, "Write a plain relative path such as assets/music.mp3.")
+            return None
         p = self.pos(ptr)
         base = Path(p.file).resolve().parent if p else self.root
         if os.path.isabs(value) or value.startswith("~"):
             self.fail(f"{value!r} is an absolute path", ptr,
                       "Write paths relative to the storyboard file, inside the project.")
             return None
-        full = (base / value).resolve()
+        try:
+            full = (base / value).resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop, a name the system refuses
+            self.fail(f"{value!r} cannot be resolved ({getattr(exc, 'strerror', None) or exc.__class__.__name__})",
+                      ptr, "Fix the path.")
+            return None
         allowed = [self.root, base]
         if not any(full == a or a in full.parents for a in allowed):
             self.fail(f"{value!r} points outside the project ({self.root})", ptr,
-                      "Keep the files the storyboard uses inside its project folder.")
+                      "Keep the files the storyboard uses inside its project folder (symlinks included).")
             return None
         if must_exist:
             if not full.exists():
                 self.fail(f"{kind} {value!r} does not exist", ptr,
                           f"Create it or fix the path (looked for {full}).")
                 return None
-            if not full.is_file():
+            if full.is_dir():
                 article = "an" if kind[:1] in "aeiou" else "a"
                 self.fail(f"{value!r} is a directory, not {article} {kind}", ptr, "Point at a file.")
+                return None
+            if not full.is_file():
+                self.fail(f"{value!r} is not a regular file (a pipe or a device?)", ptr, "Point at a file.")
                 return None
         return full
 
     def image(self, value: str, ptr: str) -> Path | None:
+        """A path to a complete PNG, JPEG or WebP that decodes fully and has a sane size."""
+        from ..media.check import check_image
+
         full = self.path(value, ptr, kind="image")
         if full is None:
             return None
-        from PIL import Image
-
         try:
-            with Image.open(full) as im:
-                im.verify()
-        except Exception:
-            self.fail(f"{value!r} is not a readable image", ptr, "Use a PNG, JPEG or WebP file.")
+            check_image(full)
+        except ArtifactError as exc:
+            self.fail(f"{value!r} {exc}", ptr, "Use a complete PNG, JPEG or WebP file.")
             return None
+        self.inputs.append((full, ptr))
         return full
+
+    def audio(self, value: str, ptr: str) -> Path | None:
+        """A path to an audio file that decodes and has a duration."""
+        from ..media.check import check_audio
+
+        full = self.path(value, ptr, kind="music file")
+        if full is None:
+            return None
+        try:
+            check_audio(full)
+        except ArtifactError as exc:
+            self.fail(f"{value!r} {exc}", ptr, "Use an audio file (WAV, MP3, AAC/M4A, FLAC or Ogg) with sound in it.")
+            return None
+        self.inputs.append((full, ptr))
+        return full
+
+    def output(self, text: str, ptr: str) -> Path | None:
+        """The output path: inside the project, writable (no file where a folder must be)."""
+        full = self.path(text, ptr, must_exist=False)
+        if full is None:
+            return None
+        for parent in full.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    rel = os.path.relpath(parent, self.root)
+                    self.fail(f"output path {text!r} cannot be written: {rel!r} is a file, not a folder", ptr,
+                              "Choose another output path.")
+                    return None
+                break
+        return full
+
+    def no_overwrite(self, out: Path, ptr: str) -> None:
+        """Refuse an output (the video or a file written beside it) that is one of the board's inputs."""
+        family = {out: "video", out.with_name(out.stem + ".manifest.json"): "manifest",
+                  out.with_name(out.stem + ".html"): "review page",
+                  out.with_name(out.stem + ".contact.png"): "contact sheet"}
+        for suffix in (".webm", ".gif", ".srt", ".vtt"):
+            family[out.with_suffix(suffix)] = f"{suffix[1:]} file"
+        review = out.with_name(out.stem + ".review")
+        board_files = {Path(p.file).resolve() for p in self.positions.values() if p and p.file}
+        inputs = self.inputs + [(f, "") for f in board_files]
+        for full, where in inputs:
+            what = family.get(full) or ("review folder" if review == full or review in full.parents else None)
+            if what:
+                source = f"the input at {where}" if where else "the storyboard itself"
+                self.fail(f"the {what} {os.path.relpath(full, self.root)!r} would overwrite {source}", ptr,
+                          "Choose an output path whose files are not the board's inputs.")
 
     def provider(self, value: Any, ptr: str) -> ProviderRef:
         if isinstance(value, str):
@@ -417,7 +503,7 @@ def _music(c: _Checker, m: Any, providers: dict[str, ProviderRef]) -> Music | No
         if "provider" in m or "seconds" in m:
             c.fail("provider and seconds are for a music prompt, not a music file", "/audio/music",
                    "Remove them, or replace path with prompt.")
-        mpath = c.path(m["path"], "/audio/music/path", kind="music file")
+        mpath = c.audio(m["path"], "/audio/music/path")
         if mpath is None:
             return None
         return Music(mpath, fade_in=float(m.get("fade_in", 0)), fade_out=float(m.get("fade_out", 0)), **common)
@@ -441,10 +527,13 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         c.fail(f"size {size} has an odd side", "/output/size", "Both width and height must be even (e.g. 1280x720).")
     if width < 16 or height < 16 or width * height > MAX_PIXELS:
         c.fail(f"size {size} is out of range", "/output/size", "Use between 16x16 and 7680x4320.")
+    elif max(width, height) > MAX_ASPECT * min(width, height):
+        c.fail(f"size {size} has an aspect ratio beyond {MAX_ASPECT}:1", "/output/size",
+               f"Keep the longer side at most {MAX_ASPECT} times the shorter (16:9 is 1280x720, 9:16 720x1280).")
     fps = int(out.get("fps", 24))
     out_path_text = out.get("path") or f"out/{source.stem}.mp4"
     out_ptr = "/output/path" if "path" in out else ""
-    out_path = c.path(out_path_text, out_ptr, must_exist=False) if out_ptr else (source.parent / out_path_text).resolve()
+    out_path = c.output(out_path_text, out_ptr or "/output")
     if out_path is not None and out_path.exists() and out_path.is_dir():
         c.fail(f"output path {out_path_text!r} is a directory", out_ptr or "/output", "Name a file such as out/video.mp4.")
     if out_path is not None and out_path.suffix.lower() != ".mp4":
@@ -548,6 +637,9 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
     if data.get("keyframes") == "anchored" and data.get("mode", "keyframes") == "extend":
         c.fail("keyframes: anchored is for keyframes mode (extend mode makes no keyframes after the first)",
                "/keyframes", "Remove it or use mode: keyframes.")
+
+    if out_path is not None:
+        c.no_overwrite(out_path, out_ptr or "/output")
 
     if c.errors:
         raise BoardErrors(c.errors) if len(c.errors) > 1 else c.errors[0]

@@ -8,13 +8,12 @@ import json
 
 import jsonschema
 
-from ..errors import BoardError, BoardErrors
+from ..errors import BoardError, BoardErrors, shorten
 from ..resources import load_schema
 from .yamlpos import Pos, pointer
 
-__all__ = ["validate_document", "MAX_ERRORS"]
+__all__ = ["validate_document"]
 
-MAX_ERRORS = 8
 
 _JSON_TYPES = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a whole number",
                float: "a number", type(None): "nothing (null)"}
@@ -41,9 +40,7 @@ def validate_document(data, positions: dict[str, Pos], display: str) -> None:
         if sig in seen:
             continue
         seen.add(sig)
-        out.append(be)
-        if len(out) >= MAX_ERRORS:
-            break
+        out.append(be)  # all kept: BoardErrors shows the first few and counts the rest
     raise BoardErrors(out) if len(out) > 1 else out[0]
 
 
@@ -99,10 +96,14 @@ def _convert(err: jsonschema.ValidationError, positions: dict[str, Pos], display
     elif v in ("minLength", "maxLength"):
         words = "at least" if v == "minLength" else "at most"
         message = f"must be {words} {err.validator_value} characters long"
+    elif v in ("minProperties", "maxProperties"):
+        n = len(err.instance) if isinstance(err.instance, dict) else 0
+        words = "at least" if v == "minProperties" else "at most"
+        message = f"has {n} entries; must have {words} {err.validator_value}"
     elif v == "uniqueItems":
         message = "has repeated items; each may appear once"
     else:
-        message = err.message
+        message = shorten(err.message, 300)
     p = positions.get(ptr) or positions.get(pointer(path)) or _nearest(positions, path) or Pos(display, 1, 1)
     del top
     return BoardError(message, file=p.file, line=p.line, column=p.column, pointer=field if v != "additionalProperties" else ptr, hint=hint)

@@ -3,25 +3,32 @@
 ``load_yaml(path)`` returns ``(data, positions)`` where *positions* maps a JSON pointer
 (``/beats/2/prompt``) to a :class:`Pos` (file, line, column; 1-based). Only the JSON types
 are produced (mapping, sequence, str, int, float, bool, null): any other YAML tag, a
-duplicate key, a non-string key, a non-UTF-8 file or an alias expansion bigger than
-:data:`MAX_NODES` is a :class:`~storyrender.errors.BoardError` naming the place.
+duplicate key, a non-string key, a non-UTF-8 file, a lone surrogate in text, or an alias or
+merge-key expansion bigger than :data:`MAX_NODES` is a :class:`~storyrender.errors.BoardError`
+naming the place and the limit.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..errors import BoardError
+from ..errors import BoardError, shorten
 
 __all__ = ["Pos", "load_yaml", "pointer", "MAX_NODES", "MAX_BYTES"]
 
-#: refuse documents that expand (through aliases) to more values than this
-MAX_NODES = 200_000
+#: refuse documents that hold, or expand (through aliases and merge keys) to, more values than this
+MAX_NODES = 100_000
+#: libyaml when present (about ten times faster), else PyYAML's own
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: a document libyaml refuses is read again by PyYAML, for its wording, up to this size
+_PY_FALLBACK_BYTES = 1 << 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: refuse storyboard files larger than this
 MAX_BYTES = 8 * 1024 * 1024
 
@@ -85,7 +92,16 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
                          hint="A storyboard needs at least `version: 1` and `beats:` "
                               "(run `storyrender init` for a starter).")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            _prescan(text, name, _LOADER)
+            node = yaml.compose(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            # libyaml words errors differently and refuses some escapes PyYAML reads (surrogates,
+            # reported by the builder below): a small document is read again by PyYAML itself.
+            if _LOADER is yaml.SafeLoader or len(raw) > _PY_FALLBACK_BYTES:
+                raise
+            _prescan(text, name, yaml.SafeLoader)
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -93,6 +109,8 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
                          file=name, line=line, column=column,
                          hint="Remove it, or write it as an escape inside double quotes (e.g. \"\\x07\").") from None
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, met before ours
+            raise _too_deep(text, name) from None
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         ctx = f" ({exc.context})" if exc.context else ""
@@ -109,6 +127,7 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
         raise BoardError("is empty", file=name, line=1)
     builder = _Builder(name)
     try:
+        _expanded_size(node, {}, builder)
         data = builder.build(node, ())
     except RecursionError:
         raise _too_deep(text, name) from None
@@ -119,12 +138,54 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
 MAX_DEPTH = 64
 
 
+def _expanded_size(node, memo: dict, builder: "_Builder") -> int:
+    """How many values *node* becomes once aliases and merge keys are expanded, computed once per
+    distinct node (linear time), so an alias or merge-key bomb is refused before it is built."""
+    size = memo.get(id(node))
+    if size is not None:
+        return size
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            size += _expanded_size(k, memo, builder) + _expanded_size(v, memo, builder)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            size += _expanded_size(v, memo, builder)
+    memo[id(node)] = size
+    if size > MAX_NODES:
+        builder._counted(node, size)
+    return size
+
+
+def _prescan(text: str, name: str, loader) -> None:
+    """Count values and nesting from parser events (no tree, no recursion) before composing, so a
+    huge flat list or a very deep document is refused in well under a second."""
+    depth = count = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                m = event.start_mark
+                raise BoardError(f"YAML nesting is too deep (more than {MAX_DEPTH} levels)", file=name,
+                                 line=m.line + 1, column=m.column + 1,
+                                 hint="Storyboards nest only a few levels: remove the extra brackets.")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_NODES:
+                m = event.start_mark
+                raise BoardError(f"the document holds more than {MAX_NODES} values, the limit for a storyboard",
+                                 file=name, line=m.line + 1, column=m.column + 1,
+                                 hint="Split it, or remove the long lists.")
+
+
 def _too_deep(text: str, name: str) -> BoardError:
     """The error for a document nested too deeply, naming the line where it gets too deep."""
     depth = 0
     line = column = None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # events: no recursion
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # events: no recursion, stops early
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -154,10 +215,7 @@ class _Builder:
         raise BoardError(message, file=self.name, line=p.line, column=p.column, hint=hint)
 
     def build(self, node, path: tuple) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            self._fail(node, f"the document expands to more than {MAX_NODES} values (alias bomb?)",
-                       "Remove the repeated aliases.")
+        self._counted(node)
         self.positions.setdefault(pointer(path), self._pos(node))
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
@@ -181,10 +239,17 @@ class _Builder:
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         return self._scalar_value(node)
 
+    def _counted(self, node, n: int = 1) -> None:
+        self.count += n
+        if self.count > MAX_NODES:
+            self._fail(node, f"the document expands to more than {MAX_NODES} values (alias or merge-key bomb?)",
+                       "Remove the repeated aliases and merge keys (<<).")
+
     def _pairs(self, node):
-        # Merge keys (<<) are expanded like PyYAML's SafeLoader does.
+        # Merge keys (<<) are expanded like PyYAML's SafeLoader does, counted against MAX_NODES.
         pairs = []
         merged = []
+        self._counted(node, len(node.value))
         for k, v in node.value:
             if k.tag == "tag:yaml.org,2002:merge":
                 subs = v.value if isinstance(v, yaml.SequenceNode) else [v]
@@ -195,7 +260,12 @@ class _Builder:
             else:
                 pairs.append((k, v))
         own = {k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)}
-        return [(k, v) for k, v in merged if k.value not in own] + pairs
+        first: dict = {}  # of several merged mappings, the first to give a key wins (YAML merge spec)
+        for k, v in merged:
+            name = k.value if isinstance(k, yaml.ScalarNode) else id(k)
+            if name not in own:
+                first.setdefault(name, (k, v))
+        return list(first.values()) + pairs
 
     def _scalar_value(self, node) -> Any:
         if node.tag not in _SCALAR_TAGS:
@@ -205,7 +275,12 @@ class _Builder:
         try:
             value = self._scalar.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):
-            self._fail(node, f"cannot read the value {node.value!r}")
+            self._fail(node, f"cannot read the value {shorten(repr(node.value))}",
+                       "Numbers have at most 4300 digits; write text in quotes.")
         if isinstance(value, float) and not math.isfinite(value):
-            self._fail(node, f"{node.value!r} is not a finite number")
+            self._fail(node, f"{shorten(repr(node.value))} is not a finite number")
+        if isinstance(value, str) and _SURROGATE.search(value):
+            bad = _SURROGATE.search(value).group(0)
+            self._fail(node, f"the text holds a lone surrogate (U+{ord(bad):04X}), which is not a character",
+                       "Write the character itself (or its \\U escape), not half of a UTF-16 pair.")
         return value

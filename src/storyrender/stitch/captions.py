@@ -94,12 +94,19 @@ def _usable(cues: Iterable[Cue]) -> list[Cue]:
     return [c for c in cues if _clean(c.text) and c.end > c.start]
 
 
+def _srt_escape(text: str) -> str:
+    """Break every ``-->`` with a zero-width space: it reads the same, and no SRT reader takes the
+    line for a cue's timing."""
+    return text.replace("-->", "-\u200b->")
+
+
 def write_srt(cues: Iterable[Cue], path: Path) -> Path:
     """Write *cues* as SubRip (UTF-8) to *path*; empty cues are skipped."""
     blocks = []
     for i, c in enumerate(_usable(cues), 1):
-        # A blank line ends a cue in SRT: _clean() drops empty lines inside the text.
-        blocks.append(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{_clean(c.text)}\n")
+        # A blank line ends a cue in SRT: _clean() drops empty lines inside the text, and a timing
+        # arrow inside it is broken (SRT has no escapes), so no text can start a cue of its own.
+        blocks.append(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{_srt_escape(_clean(c.text))}\n")
     with atomic_output(Path(path)) as part:
         part.write_text("\n".join(blocks), encoding="utf-8")
     return Path(path)

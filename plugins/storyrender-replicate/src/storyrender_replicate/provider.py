@@ -236,8 +236,9 @@ _ORDER = (
 
 
 def _split(model: str) -> tuple[str, str | None]:
-    """``owner/name[:version]`` -> (``owner/name``, version or None); ValueError when malformed."""
-    m = re.fullmatch(r"([A-Za-z0-9._-]+)/([A-Za-z0-9._-]+)(?::([A-Za-z0-9]+))?", model or "")
+    """``owner/name[:version]`` -> (``owner/name``, version or None); ValueError when malformed.
+    Each part starts with a letter or digit, so ``..`` can never reach the request path."""
+    m = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9._-]*)(?::([A-Za-z0-9]+))?", model or "")
     if not m:
         raise ValueError(model)
     return f"{m.group(1)}/{m.group(2)}", m.group(3)
