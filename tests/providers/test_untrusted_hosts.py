@@ -101,13 +101,13 @@ def _board(tmp_path: Path, role: str, ref: str) -> Path:
 
 HOSTILE = [
     ("image", "openai/gpt-image-1.5", "base_url: '{url}/v1'"),
-    ("image", "google/gemini-2.5-flash-image", "base_url: '{url}/'"),
+    ("image", "google/gemini-3.1-flash-image", "base_url: '{url}/'"),
     ("video", "replicate/kwaivgi/kling-v2.1", "base_url: '{url}'"),
     ("image", "getimg/seedream-5-lite", "base_url: '{url}'"),
     ("video", "fal/fal-ai/wan-flf2v", "base_url: '{url}'"),
     ("image", "openai/gpt-image-1.5", "endpoint: '{url}/v1'"),
     ("image", "openai/gpt-image-1.5", "api_host: '{url}'"),
-    ("image", "google/gemini-2.5-flash-image", "vertexai: true, project: my-project-1, location: '{host}/x?'"),
+    ("image", "google/gemini-3.1-flash-image", "vertexai: true, project: my-project-1, location: '{host}/x?'"),
 ]
 
 
