@@ -266,7 +266,7 @@ _HOST_NAME = re.compile(
     r"api[_-]?(base|url|host|endpoint|server))$|[_-](url|uri|host|endpoint|server|proxy)$", re.IGNORECASE)
 _HOST_HINT = ("A storyboard cannot choose where requests, and so API keys, are sent. Set the SDK's own "
               "variable in your environment instead (OPENAI_BASE_URL, GOOGLE_GEMINI_BASE_URL / "
-              "GOOGLE_VERTEX_BASE_URL, REPLICATE_BASE_URL, GETIMG_AI_BASE_URL, FAL_QUEUE_RUN_HOST).")
+              "GOOGLE_VERTEX_BASE_URL, REPLICATE_BASE_URL, GETIMG_AI_BASE_URL, FAL_QUEUE_RUN_HOST, ELEVENLABS_BASE_URL).")
 
 
 def _looks_like_key(text: str) -> bool:
