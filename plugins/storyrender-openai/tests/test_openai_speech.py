@@ -185,3 +185,11 @@ def test_a_voice_without_a_model_names_the_deprecated_ones_to_choose_from(tmp_pa
     r = subprocess.run([sys.executable, "-m", "storyrender", "validate", str(board)], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "no default model for speech" in r.stderr and "openai/gpt-4o-mini-tts (deprecated)" in r.stderr
+
+
+def test_an_unknown_voice_is_refused_at_validate_with_the_voices_that_exist(tmp_path, env):
+    board = tmp_path / "b.yaml"
+    board.write_text("version: 1\noutput: {size: 160x90, fps: 8}\nproviders: {voice: openai/tts-1}\n"
+                     "audio: {voice: {name: Rachel}}\nbeats:\n  - {prompt: a, say: hi}\n")
+    r = subprocess.run([sys.executable, "-m", "storyrender", "validate", str(board)], capture_output=True, text=True)
+    assert r.returncode == 2 and "no voice 'Rachel'" in r.stderr and "coral" in r.stderr

@@ -364,6 +364,14 @@ class OpenAIProvider(Provider):
     def write_story(self, request, ctx: RunContext) -> Result:
         return write_story(self, request, ctx)
 
+    def voice_problem(self, model: ModelInfo, name: str) -> str | None:
+        from .speech import VOICES
+
+        if not name or name in VOICES or name.startswith("voice_"):
+            return None
+        return (f"openai/{model.name} has no voice {name!r}: use one of {', '.join(VOICES)}, "
+                "or a custom voice id (voice_...)")
+
     def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
         from .speech import speak
 
