@@ -164,3 +164,18 @@ def test_start_screen_writes_a_board_then_opens_it(tmp_path):
         assert state["board"] == str(tmp_path / "board.yaml") and len(state["plan"]["beats"]) == 1
         assert (tmp_path / ".gitignore").exists()
         assert c.post("/api/new", headers=h, json={"prompt": "again"}).status_code == 409
+
+
+def test_seam_and_drift_scores_come_from_the_manifest(board):
+    import json
+
+    from storyrender.studio.session import Session
+
+    session = Session(board, folder=board.parent, offline=True)
+    assert session.scores() == {}  # not built: nothing to show
+    out = board.parent / "out"
+    out.mkdir()
+    (out / "board.manifest.json").write_text(json.dumps({"continuity": {
+        "seams": [{"from_beat": 1, "to_beat": 2, "score": 0.41234, "flagged": True}],
+        "drift": [{"keyframe": 1, "beat": 1, "drift": 0.05}, {"keyframe": 2, "beat": 2, "drift": 0.2}]}}))
+    assert session.scores() == {"1": {"drift": 0.05}, "2": {"seam": 0.412, "seam flagged": True, "drift": 0.2}}

@@ -250,7 +250,8 @@ class Session:
         return "/out/" + rel.as_posix()
 
     def scores(self) -> dict[str, Any]:
-        """Seam and drift scores per beat, where the manifest has them."""
+        """Per beat, the seam score of the join into it and its end keyframe's drift, where the
+        manifest has them (``continuity``: see :mod:`storyrender.continuity`)."""
         from ..api import manifest_path
         from ..spec import load_board
 
@@ -258,16 +259,16 @@ class Session:
             doc = json.loads(manifest_path(load_board(self.board)).read_text("utf-8"))
         except Exception:
             return {}
-        found: dict[str, Any] = {}
-        for beat in doc.get("beats") or []:
-            vals = {k: v for k, v in beat.items() if k.startswith(("seam", "drift")) and v is not None}
-            if vals:
-                found[str(beat.get("index"))] = vals
-        for node in doc.get("nodes") or []:
-            vals = {k: v for k, v in (node.get("info") or {}).items()
-                    if k.startswith(("seam", "drift")) and isinstance(v, (int, float))}
-            if vals and node.get("beat") is not None:
-                found.setdefault(str(node["beat"]), {}).update(vals)
+        found: dict[str, dict[str, Any]] = {}
+        cont = doc.get("continuity") or {}
+        for j in cont.get("seams") or []:
+            if isinstance(j.get("score"), (int, float)) and j.get("to_beat") is not None:
+                found.setdefault(str(j["to_beat"]), {})["seam"] = round(float(j["score"]), 3)
+                if j.get("flagged"):
+                    found[str(j["to_beat"])]["seam flagged"] = True
+        for d in cont.get("drift") or []:
+            if isinstance(d.get("drift"), (int, float)) and d.get("beat") is not None:
+                found.setdefault(str(d["beat"]), {})["drift"] = round(float(d["drift"]), 3)
         return found
 
     def state_view(self) -> dict[str, Any]:
