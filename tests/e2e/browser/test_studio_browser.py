@@ -131,6 +131,9 @@ def test_studio_builds_live_retakes_adds_follows_disk_and_guards(studio, driver)
     assert playable[segs[0]] < final_done, "segment 1 was not playable before the final video was done"
     _wait(driver, "const v = document.getElementById('final-video'); return v && v.readyState >= 1",
           what="final video metadata")
+    scores = _wait(driver, "const s = document.querySelector(\"article[data-beat='2'] [data-role=scores]\");"
+                           " return s && s.textContent", what="seam and drift scores on beat 2")
+    assert "seam into this beat" in scores and "drift" in scores, scores
     href = driver.find_element("id", "download").get_attribute("href")
     assert "/out/board.mp4" in href and f"token={token}" in href
 
