@@ -234,7 +234,14 @@ def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[
     return Outcome(out)
 
 
+def _continuity_operations() -> dict[str, Callable[..., Outcome]]:
+    from ..continuity.clips import OPERATIONS as ops
+
+    return ops
+
+
 #: the local operation of each non-provider kind: ``(node, inputs, out, tmp, log) -> Outcome``
 OPERATIONS: dict[str, Callable[..., Outcome]] = {
     "file": _file, "lastframe": _lastframe, "piece": _piece, "audio": _audio, "final": _final, "export": _export,
 }
+OPERATIONS.update(_continuity_operations())

@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from ..cache.keys import file_digest
+from ..continuity.clips import post_segment
 from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
@@ -95,6 +96,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 
     t = 0.0
     segments: list[str] = []
+    clips: list[str] = []  # what the stitch uses: each segment after its continuity repairs
     keyframes: list[dict] = []  # the keyframes the video passes through, for drift (continuity)
     prev_end: str | None = None
     anchor: str | None = None
@@ -109,7 +111,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                              hints={"label": "beat 1 · start", "timecode": _timecode(0)})
             start = provider_node("image", "keyframe:0", beat, ch, spec, (), "keyframe 0")
         elif board.mode == "extend":
-            start = g.add(Node("lastframe", OpSpec({"suffix": ".png"}), (segments[-1],), role=f"lastframe:{beat.id}",
+            start = g.add(Node("lastframe", OpSpec({"suffix": ".png"}), (clips[-1],), role=f"lastframe:{beat.id}",
                                beat=beat.index - 1, label=f"last frame of segment {beat.index - 1}"))
         else:
             start = prev_end
@@ -139,20 +141,22 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
             keyframes.append({"index": beat.index, "beat": beat.index, "key": end, "characters": list(beat.characters)})
             prev_end = end
         else:
+            end = None
             seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
                                 f"segment {beat.index}", seconds=beat.seconds)
         segments.append(seg)
+        clips.append(post_segment(g, board, beat, seg, start, end))
         # Storyboard time (the sum of the beats' lengths, as a script is timed): transitions
         # overlap beats in the video but do not move these marks, so editing one re-renders
         # no local panel.
         t += beat.seconds
 
-    _add_stitch(g, board, resolution, segments)
+    _add_stitch(g, board, resolution, segments, clips)
     g.info["keyframes"] = keyframes
     return g
 
 
-def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[str]) -> None:
+def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[str], clips: list[str]) -> None:
     out = board.output
     fps = out.fps
     n, trans = timeline.frame_exact([b.seconds for b in board.beats],
@@ -177,7 +181,7 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
                 if a < b:
                     overlays.append({"text": cue["text"], "start": a - piece.out_start, "end": b - piece.out_start})
         params = {"piece": piece.as_dict(), "encode": encode, "overlays": overlays}
-        inputs = tuple(segments[k] for k in piece.beats)
+        inputs = tuple(clips[k] for k in piece.beats)
         beat = board.beats[piece.beats[0]]
         role = f"{piece.kind}:{beat.id}" + (f">{board.beats[piece.beats[1]].id}" if piece.kind == "junction" else "")
         piece_keys.append(g.add(Node("piece", OpSpec(params), inputs, role=role, beat=beat.index,

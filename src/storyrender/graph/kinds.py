@@ -45,6 +45,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("sound", ".wav", True, "voice", 10.0, seconds=10.0, local_seconds=0.2),
     Kind("file", ".png", False, "keyframe", seconds=0.0),
     Kind("lastframe", ".png", False, "keyframe", seconds=0.2),
+    Kind("colormatch", ".mp4", False, "segment", seconds=1.0),
     Kind("piece", ".mp4", False, "stitch"),
     Kind("audio", ".m4a", False, "stitch"),
     Kind("final", ".mp4", False, "stitch", seconds=0.5),

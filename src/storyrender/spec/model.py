@@ -159,6 +159,8 @@ class Beat:
     sound: Sound | None = None
     #: the segment's own audio (a video model that makes sound): ``drop`` (default) or ``keep``
     audio: str = "drop"
+    #: ``continuity:`` repairs for this beat's clip, the board's merged with the beat's own
+    continuity: Mapping[str, Any] = field(default_factory=dict)
 
     def caption_text(self, captions: Captions) -> str | None:
         if self.caption:
@@ -604,6 +606,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
             transition=trans, caption=b.get("caption"), say=b.get("say"), camera=b.get("camera"),
             start_image=start, end_image=end, characters=chars, providers=MappingProxyType(bprov),
             sound=sound, audio=str(b.get("audio", "drop")),
+            continuity=MappingProxyType({**(data.get("continuity") or {}), **(b.get("continuity") or {})}),
         ))
 
     # Transitions must fit inside the beats they overlap.

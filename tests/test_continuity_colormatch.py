@@ -1,0 +1,77 @@
+"""Colour match: a cached node after each segment that pulls its colours back to its keyframes.
+
+A test provider adds a colour cast growing over each clip (none on the first frame, +40 red and
+-30 blue on the last), so every clip ends off its keyframe and the next clip starts clean. The
+margin: with colour match, every join's seam score is within 0.05 of the cast-free build's and
+its unexplained change (``residual``, 0..1) within 0.015 (about 4 of 255 levels).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from storyrender.media.probe import read_frames
+
+from .conftest import TINY
+
+FAKE = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
+BEATS = """beats:
+  - {prompt: one}
+  - {prompt: two}
+  - {prompt: three, transition: {type: fade, seconds: 0.25}}
+  - {prompt: four}
+"""
+CAST = {"FAKE_CAST": "40,0,-30"}
+
+
+def _build(cli, write_board, tmp_path, name, extra="", env=None):
+    folder = tmp_path / name
+    folder.mkdir()
+    board = write_board(TINY + FAKE + extra + BEATS, f"{name}/board.yaml")
+    res = cli(["build", board.name], cwd=folder, env=env)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((folder / "out" / "board.manifest.json").read_text())
+    return doc, folder
+
+
+def test_colour_match_repairs_a_growing_cast(write_board, cli, fake, tmp_path):
+    clean, _ = _build(cli, write_board, tmp_path, "clean")
+    cast, _ = _build(cli, write_board, tmp_path, "cast", env=CAST)
+    matched, folder = _build(cli, write_board, tmp_path, "matched", "continuity: {color_match: true}\n", env=CAST)
+    seams = {name: doc["continuity"]["seams"] for name, doc in
+             (("clean", clean), ("cast", cast), ("matched", matched))}
+    assert not any(j["flagged"] for j in seams["clean"])
+    assert [j["to_beat"] for j in seams["cast"] if j["flagged"]] == [2, 4]  # the cuts pop; the fade hides one
+    for c, m in zip(seams["clean"], seams["matched"]):
+        assert abs(m["score"] - c["score"]) <= 0.05, (c, m)
+        assert abs(m["residual"] - c["residual"]) <= 0.015, (c, m)
+    # the output frames themselves: the matched video is the clean one give or take the codec
+    frames = {n: [f.astype(np.float32) for f in read_frames(tmp_path / n / "out" / "board.mp4")]
+              for n in ("clean", "cast", "matched")}
+    worst = max(np.abs(a - b).mean() for a, b in zip(frames["clean"], frames["matched"]))
+    cast_worst = max(np.abs(a - b).mean() for a, b in zip(frames["clean"], frames["cast"]))
+    assert worst < 6.0 and cast_worst > 15.0, (worst, cast_worst)  # levels of 255, averaged over a frame
+    # one colour-match node per segment, after it; it says how far the ends were before and after
+    nodes = [n for n in matched["nodes"] if n["kind"] == "colormatch"]
+    assert len(nodes) == 4
+    assert all(n["info"]["end_mad_before"] > 0.05 > 0.01 > n["info"]["end_mad_after"] for n in nodes)
+    segs = {n["key"] for n in matched["nodes"] if n["kind"] == "segment"}
+    assert all(n["inputs"][0] in segs for n in nodes)
+    # cached: a rebuild makes nothing
+    res = cli(["build", "--json", "board.yaml"], cwd=folder, env=CAST)
+    assert json.loads(res.stdout)["totals"]["rendered"] == 0
+
+
+def test_colour_match_per_beat_adds_one_node_and_no_provider_call(write_board, cli, fake, tmp_path):
+    text = TINY + FAKE + BEATS
+    board = write_board(text)
+    assert cli(["build", board.name], cwd=tmp_path).returncode == 0
+    fake.reset()
+    write_board(text.replace("{prompt: two}", "{prompt: two, continuity: {color_match: true}}"))
+    res = cli(["build", "--json", board.name], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert fake() == []  # nothing paid for again: the segments are the same requests
+    doc = json.loads((tmp_path / "out" / "board.manifest.json").read_text())
+    assert [n["role"] for n in doc["nodes"] if n["kind"] == "colormatch"] == ["colormatch:beat-2"]
