@@ -23,6 +23,7 @@ COMMANDS = {
     "cache": "storyrender.cli.cache_cmd:cache",
     "review": "storyrender.cli.review_cmd:review",
     "check": "storyrender.cli.check_cmd:check",
+    "explain": "storyrender.cli.explain_cmd:explain",
 }
 
 

@@ -260,5 +260,5 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
     g.info.update({
         "beat_frames": n, "fps": fps, "cues": cues,
         "beat_times": [bt.as_dict() for bt in times], "pieces": [p.as_dict() for p in pieces],
-        "segments": segments, "warnings": overlong,
+        "segments": segments, "clips": clips, "warnings": overlong,
     })
