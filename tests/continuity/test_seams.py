@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from storyrender.continuity import drift, measure, seams
+from storyrender.continuity import drift, seams
+from storyrender.media import measure
 from storyrender.stitch import timeline
 
 from ..conftest import TINY

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from . import measure
+from ..media import measure
 
 __all__ = ["keyframe_drift", "JUMP_RATIO", "JUMP_MIN"]
 

@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from . import measure
+from ..media import measure
 
 __all__ = ["Join", "joins", "score_video", "score_frames", "SCALE", "MIN_SEAM", "PAIRS"]
 

@@ -234,14 +234,16 @@ def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[
     return Outcome(out)
 
 
-def _continuity_operations() -> dict[str, Callable[..., Outcome]]:
-    from ..continuity.clips import OPERATIONS as ops
+def _colormatch(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from ..media.colormatch import color_match
 
-    return ops
+    info = color_match(inputs[0], inputs[1], inputs[2] if len(inputs) > 2 else None, out,
+                       method=node.spec.params["method"])
+    return Outcome(out, info=info)
 
 
 #: the local operation of each non-provider kind: ``(node, inputs, out, tmp, log) -> Outcome``
 OPERATIONS: dict[str, Callable[..., Outcome]] = {
     "file": _file, "lastframe": _lastframe, "piece": _piece, "audio": _audio, "final": _final, "export": _export,
+    "colormatch": _colormatch,
 }
-OPERATIONS.update(_continuity_operations())

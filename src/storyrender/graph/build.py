@@ -20,12 +20,12 @@ import math
 from typing import Any
 
 from ..cache.keys import file_digest
-from ..continuity.clips import post_segment
 from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
 from ..text import find_name
 from ..stitch.encode import RECIPE_VERSION
+from .clips import post_segment
 from .nodes import Graph, Node
 from .spec import FileRef, JobSpec, OpSpec, vendor_seed
 

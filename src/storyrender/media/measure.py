@@ -1,4 +1,4 @@
-"""Low-resolution image measures shared by seam scores and drift.
+"""Low-resolution image measures shared by seam scores, drift and colour match.
 
 Everything works on small copies (at most :data:`MEASURE_WIDTH` pixels wide), values in 0..1:
 

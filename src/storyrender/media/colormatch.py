@@ -18,10 +18,11 @@ import numpy as np
 
 from . import measure
 
-__all__ = ["color_match", "METHOD"]
+__all__ = ["color_match", "METHODS"]
 
-#: what the operation does (part of its nodes' keys): bump when the output changes
-METHOD = "mean-std-ramp/1"
+#: the methods this module makes (``storyrender.graph.clips.COLOR_MATCH`` names the one in use;
+#: a new method gets a new name, so its nodes get new keys)
+METHODS = ("mean-std-ramp/1",)
 _MIN_STD = 2.0
 _GAIN = (0.5, 2.0)
 
@@ -44,12 +45,14 @@ def _load(path: Path) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def color_match(clip: Path, first: Path, last: Path | None, out: Path) -> dict[str, Any]:
+def color_match(clip: Path, first: Path, last: Path | None, out: Path, *, method: str = METHODS[0]) -> dict[str, Any]:
     """Write *clip* colour-matched to the keyframes *first* and *last* to *out*; return facts
     (how far its first and last frames were from the keyframes before and after, as MAD 0..1)."""
-    from ..media.ffmpeg import encode_frames
-    from ..media.probe import probe, read_frames
+    from .ffmpeg import encode_frames
+    from .probe import probe, read_frames
 
+    if method not in METHODS:
+        raise ValueError(f"unknown colour-match method {method!r} (this version makes {', '.join(METHODS)})")
     frames = list(read_frames(clip))
     if len(frames) < 2:
         raise ValueError(f"{clip.name}: a clip of {len(frames)} frame(s) cannot be colour matched")
@@ -79,5 +82,5 @@ def color_match(clip: Path, first: Path, last: Path | None, out: Path) -> dict[s
         b = cv2.resize(measure.small(key), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
         return round(measure.mad(a, b), 5)
 
-    return {"method": METHOD, "start_mad_before": gap(frames[0], k0), "start_mad_after": gap(out_frames[0], k0),
+    return {"method": method, "start_mad_before": gap(frames[0], k0), "start_mad_after": gap(out_frames[0], k0),
             "end_mad_before": gap(frames[-1], k1), "end_mad_after": gap(out_frames[-1], k1)}
