@@ -6,7 +6,7 @@ import json
 
 from storyrender.api import prepare
 
-from .conftest import ROOT, TINY
+from ..conftest import ROOT, TINY
 
 
 def test_explain_answers_for_every_beat_of_the_example(cli):

@@ -14,7 +14,7 @@ import numpy as np
 
 from storyrender.media.probe import read_frames
 
-from .conftest import TINY
+from ..conftest import TINY
 
 FAKE = "providers: {image: fake/img, keyframe: fake/img, video: fake/vid}\n"
 BEATS = """beats:
