@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..vocabulary import NodeKind
+from .kinds import IMAGE_KINDS
 from .nodes import Graph, Node
 
 __all__ = ["reasons", "snapshot", "lock_path", "lock_text", "read_lock", "write_lock",
@@ -24,6 +26,9 @@ __all__ = ["reasons", "snapshot", "lock_path", "lock_text", "read_lock", "write_
 LOCK_VERSION = 1
 #: a larger lock file is not read (treated as absent)
 LOCK_MAX_BYTES = 20 * 1024 * 1024
+
+#: kinds a new beat brings (their reason is "new beat")
+_PER_BEAT = (NodeKind.KEYFRAME, NodeKind.SEGMENT, NodeKind.IMAGE, NodeKind.FILE, NodeKind.SPEECH)
 
 _FIELD_WORDS = {
     "prompt": "prompt changed",
@@ -73,7 +78,7 @@ def reasons(graph: Graph, previous: Mapping[str, Mapping[str, Any]] | None, miss
 
 def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: set[str]) -> str:
     if prev is None:
-        if node.beat is not None and node.kind in ("keyframe", "segment", "image", "file", "speech"):
+        if node.beat is not None and node.kind in _PER_BEAT:
             return "new beat" if node.role != "keyframe:0" else "new"
         return "new"
     if prev["key"] == node.key:
@@ -91,7 +96,7 @@ def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: s
         return ", ".join(words)
     if list(node.inputs) != list(prev.get("input_keys", [])):
         kinds = {graph[i].kind for i in node.inputs if i in graph.nodes and i in missing}
-        if kinds & {"keyframe", "image", "file", "lastframe"}:
+        if kinds & set(IMAGE_KINDS):
             return "upstream keyframe changed"
         if "segment" in kinds:
             return "a segment changed"

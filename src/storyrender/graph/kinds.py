@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Kind", "KINDS", "PROVIDER_KINDS", "is_provider_kind", "kind_of"]
+from ..vocabulary import NodeKind
+
+__all__ = ["Kind", "KINDS", "PROVIDER_KINDS", "IMAGE_KINDS", "NodeKind", "is_provider_kind", "kind_of"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("final", ".mp4", False, "stitch", seconds=0.5),
     Kind("export", None, False, "stitch", seconds=5.0),
 )}
+
+assert set(KINDS) == {k.value for k in NodeKind}, "every NodeKind has one row here"
+
+#: node kinds whose artifact is a still image (keyframes, pinned files, last frames)
+IMAGE_KINDS = tuple(k.name for k in KINDS.values() if k.suffix == ".png")
 
 #: node kinds whose work is done by a provider (the rest are local operations)
 PROVIDER_KINDS = frozenset(k.name for k in KINDS.values() if k.provider)

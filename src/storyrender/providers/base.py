@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import enum
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import MissingKeyError
+from ..vocabulary import Job
 
 __all__ = [
     "Job",
@@ -63,22 +63,6 @@ __all__ = [
     "Option",
     "CALL_OPTIONS",
 ]
-
-
-class Job(str, enum.Enum):
-    """A kind of work a provider can do (its capabilities are a set of these)."""
-
-    TEXT_TO_IMAGE = "text-to-image"
-    NEXT_KEYFRAME = "next-keyframe"
-    FIRST_LAST_VIDEO = "first-last-video"
-    FIRST_FRAME_VIDEO = "first-frame-video"
-    SPEECH = "speech"
-    WRITE_STORY = "write-story"
-    MUSIC = "music"
-    SOUND = "sound-effect"
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -537,9 +521,7 @@ class Provider:
         would work. Called at validation time, before anything is spent. Default: limits only."""
         problems = []
         lim = model.limits
-        if seconds is not None and lim.durations is not None and job in (
-            Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO
-        ):
+        if seconds is not None and lim.durations is not None and Job(job).is_video:
             if not any(abs(seconds - d) < 1e-6 for d in lim.durations):
                 allowed = ", ".join(f"{d:g}" for d in lim.durations)
                 problems.append(
@@ -631,7 +613,7 @@ class Provider:
             return self.text_to_image(request, ctx)
         if job is Job.NEXT_KEYFRAME:
             return self.next_keyframe(request, ctx)
-        if job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
+        if Job(job).is_video:
             return self.video(request, ctx)
         if job is Job.SPEECH:
             return self.speech(request, ctx)

@@ -127,7 +127,7 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             if choice is None:
                 continue
             choices[(role, beat.index)] = choice
-            is_video = job in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO)
+            is_video = job.is_video
             problems = choice.provider.check(job, choice.model, seconds=beat.seconds if is_video else None,
                                              width=board.output.width, height=board.output.height,
                                              options=choice.options)

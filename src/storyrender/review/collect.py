@@ -18,8 +18,7 @@ from .model import FROM_CACHE, BeatView, FileLink, NodeView, PageView
 
 __all__ = ["ImageRef", "BeatMedia", "Collected", "collect", "relative_url", "PROVIDER_KINDS", "IMAGE_KINDS"]
 
-from ..graph.kinds import PROVIDER_KINDS  # noqa: E402 - the one table of kinds
-IMAGE_KINDS = ("image", "keyframe", "file", "lastframe")
+from ..graph.kinds import IMAGE_KINDS, PROVIDER_KINDS  # noqa: E402 - the one table of kinds
 _FILE_LABELS = {"mp4": "MP4", "webm": "WebM", "gif": "GIF", "srt": "subtitles (SRT)", "vtt": "subtitles (VTT)"}
 
 

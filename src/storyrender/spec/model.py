@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from ..errors import ArtifactError, BoardError, BoardErrors, secret_values, shorten
 from ..text import find_name
+from ..vocabulary import ROLES, TRANSITIONS
 from .yamlpos import Pos, pointer
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
 ]
 
 #: provider roles a board can set, in the order they are used
-ROLES = ("image", "keyframe", "video", "voice", "sound", "music")
 #: beat ``audio:`` values: what happens to the sound a video model made with its clip
 CLIP_AUDIO = ("drop", "keep")
 DEFAULT_TRANSITION_SECONDS = 0.5
@@ -463,7 +463,6 @@ class _Checker:
                       _SECRET_HINT)
 
     def transition(self, value: Any, ptr: str) -> Transition:
-        from ..stitch.timeline import TRANSITIONS
 
         if isinstance(value, str):
             name, seconds = value, None

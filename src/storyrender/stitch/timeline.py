@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Literal, Sequence
 
+from ..vocabulary import TRANSITIONS, XFADE_TRANSITIONS  # the names, defined once; re-exported here
+
 __all__ = [
     "XFADE_TRANSITIONS",
     "TRANSITIONS",
@@ -33,21 +35,6 @@ __all__ = [
     "frames_for_seconds",
     "frame_exact",
 ]
-
-#: Every ``xfade`` transition of the bundled ffmpeg (9.x), in ffmpeg's order (``custom`` excluded: it needs an
-#: expression).  ``tests/stitch/test_stitch_timeline.py`` checks this list against ``ffmpeg -h filter=xfade``.
-XFADE_TRANSITIONS: tuple[str, ...] = (
-    "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup", "slidedown",
-    "circlecrop", "rectcrop", "distance", "fadeblack", "fadewhite", "radial", "smoothleft", "smoothright",
-    "smoothup", "smoothdown", "circleopen", "circleclose", "vertopen", "vertclose", "horzopen", "horzclose",
-    "dissolve", "pixelize", "diagtl", "diagtr", "diagbl", "diagbr", "hlslice", "hrslice", "vuslice", "vdslice",
-    "hblur", "fadegrays", "wipetl", "wipetr", "wipebl", "wipebr", "squeezeh", "squeezev", "zoomin", "fadefast",
-    "fadeslow", "hlwind", "hrwind", "vuwind", "vdwind", "coverleft", "coverright", "coverup", "coverdown",
-    "revealleft", "revealright", "revealup", "revealdown",
-)
-
-#: Every transition name a storyboard may use.
-TRANSITIONS: tuple[str, ...] = ("cut", *XFADE_TRANSITIONS)
 
 
 def frames_for_seconds(seconds: float, fps: int) -> int:
