@@ -49,6 +49,7 @@ class NodeKind(str, enum.Enum):
     SOUND = "sound"            # a beat's generated sound effect
     FILE = "file"              # a pinned image of the board
     LASTFRAME = "lastframe"    # the last frame of a segment (extend mode)
+    COLORMATCH = "colormatch"  # a segment graded to match its neighbour
     PIECE = "piece"            # one body or junction of the stitch
     AUDIO = "audio"            # the whole sound track
     FINAL = "final"            # the joined video
