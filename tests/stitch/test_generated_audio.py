@@ -196,3 +196,12 @@ def test_sound_and_music_nodes_are_keyed_by_their_request(tmp_path, cli):
     render = {n["label"] for n in doc["nodes"] if n["status"] == "render"}
     assert "sound 1" in render and "music" not in render
     assert {"keyframe 0", "segment 1"}.isdisjoint(render)
+
+
+def test_validate_warns_when_a_kept_beat_uses_a_silent_model(tmp_path, cli):
+    board = tmp_path / "b.yaml"
+    board.write_text(TINY + "seconds: 1\nbeats:\n  - prompt: a\n  - prompt: b\n    audio: keep\n")
+    r = cli(["validate", str(board)])
+    assert r.returncode == 0
+    assert "beat 2 (beat-2) keeps its segment's sound, but local/animatic makes silent clips" in r.stderr
+    assert "b.yaml:7" in r.stderr

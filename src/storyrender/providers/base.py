@@ -559,6 +559,12 @@ class Provider:
         change the price. Default: ``model.price``."""
         return model.price
 
+    def makes_audio(self, model: ModelInfo, options: Mapping[str, Any]) -> bool | None:
+        """Whether *model*'s clips carry sound with these options (a beat's ``audio: keep`` mixes it):
+        False when they are silent, True when they have sound, None (default) when not known.
+        ``validate`` warns about ``audio: keep`` on a model that makes silent clips."""
+        return None
+
     def voice_problem(self, model: ModelInfo, name: str) -> str | None:
         """Why *model* cannot speak with the board's ``audio.voice.name`` *name*: a sentence naming the voices
         that exist, or None when it can. Called at validation time for speech jobs. Default: any name goes."""

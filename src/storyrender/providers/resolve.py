@@ -131,6 +131,11 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             problems = choice.provider.check(job, choice.model, seconds=beat.seconds if is_video else None,
                                              width=board.output.width, height=board.output.height,
                                              options=choice.options)
+            if is_video and beat.audio == "keep" and choice.provider.makes_audio(choice.model, choice.options) is False:
+                warnings.append(board.error(
+                    f"beat {beat.index} ({beat.id}) keeps its segment's sound, but {choice.label} makes silent "
+                    "clips with these options: the beat adds no sound", f"/beats/{beat.index - 1}/audio",
+                    "Ask the model for sound (a provider option such as generate_audio) or remove audio: keep."))
             if role == "voice" and board.audio.voice_name:
                 voice = choice.provider.voice_problem(choice.model, board.audio.voice_name)
                 if voice:  # the same for every beat: reported once (see below)

@@ -292,6 +292,13 @@ class FalProvider(Provider):
         problems += super().check(job, model, seconds=seconds, width=width, height=height, options=options)
         return problems
 
+    def makes_audio(self, model: ModelInfo, options: Mapping[str, Any]) -> bool | None:
+        """The apps pinned silent make sound only with ``params.generate_audio: true``."""
+        if model.name not in AUDIO_PRICES:
+            return None
+        params = (options or {}).get("params")
+        return isinstance(params, Mapping) and params.get("generate_audio") is True
+
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
         """With ``params.generate_audio: true`` an app that is pinned silent costs its with-audio price."""
         params = (options or {}).get("params")

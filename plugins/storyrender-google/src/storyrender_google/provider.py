@@ -391,6 +391,12 @@ class GoogleProvider(Provider):
             return _image_model(model, "Gemini image model (not in this plugin's table: no price known)")
         raise KeyError(model)
 
+    def makes_audio(self, model: ModelInfo, options: Mapping[str, Any]) -> bool | None:
+        """Veo makes sound unless ``generate_audio: false``; image models make no clips."""
+        if options.get("generate_audio") is not None and not _truthy(options["generate_audio"]):
+            return False
+        return None
+
     def check(self, job: Job, model: ModelInfo, *, seconds: float | None, width: int, height: int,
               options: Mapping[str, Any]) -> list[str]:
         problems = super().check(job, model, seconds=seconds, width=width, height=height, options=options)

@@ -81,6 +81,9 @@ class LocalProvider(Provider):
             return frozenset({"seed"})
         return self.reads - {"camera"} if job in (Job.TEXT_TO_IMAGE, Job.SPEECH) else self.reads
 
+    def makes_audio(self, model: ModelInfo, options) -> bool | None:
+        return False  # the animatic is silent
+
     def speech_seconds(self, text, options=None) -> float:
         # espeak-ng speaks 175 words a minute by default
         return len(text.split()) / (175 / 60)
