@@ -120,6 +120,9 @@ def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[P
     for node in graph:
         if node.key in why:
             status, reason = "render", why[node.key]
+            corrupt = store.problem(node.key)
+            if corrupt:
+                reason = f"corrupt in cache ({corrupt})"
         elif node.key in p.cached or store.has(node.key):
             status, reason = "cached", ""
         else:

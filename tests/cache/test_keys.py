@@ -93,7 +93,7 @@ def test_call_options_are_not_in_keys_but_output_options_are(write_board, regist
     body = "beats:\n  - {id: a, prompt: a cat}\n"
     ref = "providers: {image: fake/img, keyframe: fake/img, video: {use: fake/vid, options: %s}}\n"
     base = keys(write_board(TINY + ref % "{}" + body, "a.yaml"), registry)
-    tuned = keys(write_board(TINY + ref % "{timeout: 900, base_url: 'http://proxy:8080', poll_interval: 3}" + body,
+    tuned = keys(write_board(TINY + ref % "{timeout: 900, poll_interval: 3}" + body,
                              "b.yaml"), registry)
     other = keys(write_board(TINY + ref % "{quality: high}" + body, "c.yaml"), registry)
     assert tuned == base

@@ -135,8 +135,7 @@ def test_an_unwritable_folder_skips_the_lock_with_a_warning(write_board, fake, t
 def test_secrets_in_prompts_are_redacted(write_board, fake, tmp_path, monkeypatch):
     from storyrender import api
 
-    secret = "sk-" + "A1b2C3d4E5f6G7h8J9k0"
-    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    secret = "sk-" + "A1b2C3d4E5f6G7h8J9k0"  # shaped like a key (the value of a key variable is refused)
     board = write_board(board_text([f"a cat named {secret}"]))
     prepared = api.prepare(board)
     with api.open_store(prepared.board, tmp_path / "cache") as store:

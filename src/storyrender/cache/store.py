@@ -9,7 +9,10 @@ Layout of a store directory (``.storyrender/`` beside the storyboard by default)
 
 A record is written only after its artifact file is complete and in place (``os.replace``),
 so a half-written artifact is never served: a crash leaves at most an orphan file that the
-next producer of that key overwrites. Records of paid results (``cost > 0`` or ``paid``) are
+next producer of that key overwrites. A record keeps its artifact's size and sha256, and a
+read checks them (:mod:`storyrender.cache.integrity`): a truncated, replaced or swapped file is
+"corrupt in cache" and never served; it is fetched again from the remote cache when there is
+one, else the node is made again (a paid one resumes its recorded vendor job when it can). Records of paid results (``cost > 0`` or ``paid``) are
 never evicted silently: see :meth:`prune`.
 
 Eviction never runs under a build: every build holds a shared lock on ``gc.lock`` (see
@@ -32,6 +35,8 @@ from pathlib import Path
 from typing import Any, ContextManager, Iterator
 
 import diskcache
+
+from . import integrity
 
 __all__ = ["Fallbacks", "Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]
 
@@ -74,6 +79,8 @@ class Record:
     paid: bool = False
     cost: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the artifact's digest (None in records made before digests were kept)
+    sha256: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +104,9 @@ class Store:
         self.tmp = self.directory / "tmp"
         self.locks = self.directory / "locks"
         self._cache: diskcache.Cache | None = None
+        #: keys whose artifact checked out: (size, mtime) seen then, and whether the digest was checked
+        self._verified: dict[str, tuple[int, int, bool]] = {}
+        self._warnings: list[str] = []
 
     # The directory is made on the first write, not on open: reading a store that does not
     # exist yet (planning, a refused build) finds it empty and leaves nothing behind.
@@ -130,7 +140,8 @@ class Store:
 
     def take_warnings(self) -> list[str]:
         """Warnings collected since the last call (the remote cache's: the store never prints)."""
-        return self.remote.take_warnings() if self.remote is not None else []
+        own, self._warnings = self._warnings, []
+        return own + (self.remote.take_warnings() if self.remote is not None else [])
 
     def __enter__(self) -> "Store":
         return self
@@ -151,7 +162,36 @@ class Store:
         rec = Record(**raw) if raw is not None else None
         if rec is None or not self.path_for(key, rec.suffix).exists():
             return self._pull(key) if self.remote is not None and not local_only else None
+        bad = self.problem(key, rec)
+        if bad:
+            label = rec.meta.get("label") or f"{rec.kind} {key[:12]}"
+            note = f"corrupt in cache: {label} ({bad}); "
+            pulled = self._pull(key) if self.remote is not None and not local_only else None
+            self._warnings.append(note + ("fetched again from the remote cache" if pulled else "it is made again"))
+            return pulled
         return rec
+
+    def problem(self, key: str, rec: "Record | None" = None, *, digest: bool | None = None) -> str | None:
+        """Why the recorded artifact of *key* cannot be served (missing, truncated, replaced), or
+        None (also when nothing is recorded). *digest*: see :func:`integrity.problem`."""
+        if rec is None:
+            raw = self._index.get(_REC + key) if self.exists else None
+            if raw is None:
+                return None
+            rec = Record(**raw)
+        path = self.path_for(key, rec.suffix)
+        try:
+            st = path.stat()
+        except OSError:
+            return "the file is missing"
+        full = digest if digest is not None else (rec.kind == "final" or rec.size <= integrity.DIGEST_ON_READ)
+        seen = self._verified.get(key)
+        if seen and seen[:2] == (st.st_size, st.st_mtime_ns) and (seen[2] or not full):
+            return None
+        bad = integrity.problem(path, size=rec.size, sha256=rec.sha256, suffix=rec.suffix, digest=full)
+        if bad is None:
+            self._verified[key] = (st.st_size, st.st_mtime_ns, full)
+        return bad
 
     def _pull(self, key: str) -> Record | None:
         """Bring *key* from the remote cache into this store (verified by the remote), or None."""
@@ -165,6 +205,33 @@ class Store:
                                  cost=raw.get("cost"), meta=dict(raw.get("meta") or {}))
         finally:
             Path(src).unlink(missing_ok=True)
+
+    def verify(self, *, repair: bool = False) -> list[tuple[Record, str]]:
+        """Check every artifact against its record, digest included: the corrupt ones, with why.
+        *repair* removes their files; the records stay, so ``plan`` shows each as "corrupt in
+        cache" (with its cost) until a build makes it again."""
+        bad = []
+        for rec in list(self.records()):
+            why = self.problem(rec.key, rec, digest=True)
+            if why:
+                bad.append((rec, why))
+                if repair:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path_for(rec.key, rec.suffix).unlink()
+        return bad
+
+    def revive_job(self, key: str) -> bool:
+        """For a corrupt paid result, record its vendor job again (from the record), so the next
+        make fetches the result from the vendor instead of paying for a new one. True if it did."""
+        raw = self._index.get(_REC + key) if self.exists else None
+        if raw is None or self.get_job(key) is not None:
+            return False
+        rec = Record(**raw)
+        job_id = (rec.meta.get("info") or {}).get("job_id")
+        if not (rec.paid and job_id and rec.meta.get("provider") and self.problem(key, rec)):
+            return False
+        self.record_job(key, {"job_id": str(job_id), "provider": rec.meta["provider"], "refetch": True})
+        return True
 
     def path(self, key: str) -> Path | None:
         rec = self.get(key)
@@ -207,9 +274,11 @@ class Store:
             staged = self.new_tmp(suffix)
             shutil.copyfile(src, staged)
             src = staged
+        digest = integrity.sha256_of(src)
         os.replace(src, dest)
+        self._verified.pop(key, None)
         rec = Record(key=key, kind=kind, suffix=suffix, size=dest.stat().st_size, created=time.time(),
-                     paid=bool(paid or (cost or 0) > 0), cost=cost, meta=dict(meta or {}))
+                     paid=bool(paid or (cost or 0) > 0), cost=cost, meta=dict(meta or {}), sha256=digest)
         self._index.set(_REC + key, rec.as_dict())
         return rec
 

@@ -8,6 +8,7 @@ cache (it waits ``--wait`` seconds for builds to finish, then gives up with exit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -57,7 +58,7 @@ def _is_store(directory: Path) -> bool:
 
 @click.group()
 def cache():
-    """Look after the cache: `info`, `prune`, `limit`."""
+    """Look after the cache: `info`, `prune`, `limit`, `verify`."""
 
 
 @cache.command()
@@ -208,3 +209,44 @@ def limit(size, board, cache_dir):
     with Store(directory) as store:
         store.max_bytes = value
     click.echo(f"{directory}: size limit {human_size(value) if value is not None else 'none'}")
+
+
+@cache.command()
+@click.argument("board", required=False)
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="The cache directory.")
+@click.option("--repair", is_flag=True,
+              help="Remove the corrupt files, so `plan` lists them (and their cost) and the next build makes them.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def verify(board, cache_dir, repair, as_json):
+    """Check every artifact against its recorded size and sha256.
+
+    Exit status 1 when any is corrupt (truncated, replaced, missing). A build never serves a
+    corrupt artifact either way; --repair removes them now, so `storyrender plan` shows each
+    as "corrupt in cache" with its cost before the next build makes it again (a paid one
+    resumes its recorded vendor job when the vendor still holds the result).
+    """
+    from ..cache.store import Store
+
+    directory = _locate(board, cache_dir)
+    if not _is_store(directory):
+        click.echo(json.dumps({"directory": str(directory), "exists": False}) if as_json else f"no cache at {directory}")
+        return
+    with Store(directory) as store:
+        with store.exclusive(wait=0) if repair else contextlib.nullcontext():
+            total = sum(1 for _ in store.records())
+            bad = store.verify(repair=repair)
+    if as_json:
+        click.echo(json.dumps({"directory": str(directory), "checked": total, "repaired": repair,
+                               "corrupt": [{"key": r.key, "kind": r.kind, "label": r.meta.get("label"),
+                                            "paid": r.paid, "cost_usd": r.cost, "problem": why}
+                                           for r, why in bad]}, indent=2))
+    else:
+        for r, why in bad:
+            click.echo(f"corrupt: {r.key[:12]}  {str(r.meta.get('label') or r.kind):<20} {why}"
+                       + (f"  (paid ${r.cost or 0:.3f})" if r.paid else ""))
+        click.echo(f"{total} artifacts checked, {len(bad)} corrupt"
+                   + ("; their files were removed: `storyrender plan` shows them, the next build makes them"
+                      if repair and bad else ""))
+    if bad:
+        sys.exit(EXIT_FAILED)

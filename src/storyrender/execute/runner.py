@@ -171,6 +171,25 @@ def plan_nodes(graph: Graph, store: Store, *, targets: list[str] | None = None) 
             continue
         missing.add(k)
         stack.extend(graph[k].inputs)
+    # The cache is checked, not trusted: a recorded artifact the targets depend on that no longer
+    # checks out (missing, other size, other type) is made again, even under a cached output.
+    needed, walk = set(), list(targets)
+    while walk:
+        k = walk.pop()
+        if k not in needed:
+            needed.add(k)
+            walk.extend(graph[k].inputs)
+    stack = [k for k in graph.order if k in needed and k not in missing and store.problem(k, digest=False)]
+    cached.difference_update(stack)
+    while stack:
+        k = stack.pop()
+        if k in missing:
+            continue
+        if k in cached or (store.has(k) and not store.problem(k, digest=False)):
+            cached.add(k)
+            continue
+        missing.add(k)
+        stack.extend(graph[k].inputs)
     return Plan(cached, [k for k in graph.order if k in missing])
 
 
@@ -221,6 +240,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
                 rep.status = "cached"
                 rep.cost_usd = rec.cost
                 return rep
+            if node.is_provider_job and store.revive_job(key):  # a corrupt paid result: fetch it again
+                events.node_log(node, "corrupt in cache: fetching the result of its recorded vendor job again")
             inputs = []
             for i in node.inputs:
                 path = store.path(i)
