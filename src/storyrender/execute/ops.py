@@ -210,23 +210,28 @@ def _audio(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
 
 
 def _final(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
-    from ..stitch import Cue, concat_pieces, write_srt
+    from ..stitch import Cue, concat_pieces, write_ass, write_srt
 
+    p = node.spec.params
     pieces, audio = inputs[:-1], inputs[-1]
     subs = None
-    if node.spec.params["soft_subtitles"]:
-        subs = write_srt([Cue(c["start"], c["end"], c["text"]) for c in node.spec.params["soft_subtitles"]],
-                         tmp / "soft.srt")
-    concat_pieces(pieces, out, audio=audio, subtitles=subs)
+    if p["soft_subtitles"]:
+        cues = [Cue(c["start"], c["end"], c["text"]) for c in p["soft_subtitles"]]
+        subs = write_ass(cues, tmp / "soft.ass") if p.get("subtitles") == "ass" else write_srt(cues, tmp / "soft.srt")
+    concat_pieces(pieces, out, audio=audio, subtitles=subs, subtitle_language=p.get("subtitle_language", "und"))
     return Outcome(out)
 
 
 def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
-    from ..stitch import export_gif, export_webm
+    from ..stitch import Cue, export_gif, export_webm, write_vtt
 
-    fmt = node.spec.params["format"]
+    p = node.spec.params
+    fmt = p["format"]
     if fmt == "webm":
-        export_webm(inputs[0], out)
+        subs = None
+        if p.get("subtitles") == "vtt" and p["soft_subtitles"]:  # escaped WebVTT, copied as written
+            subs = write_vtt([Cue(c["start"], c["end"], c["text"]) for c in p["soft_subtitles"]], tmp / "soft.vtt")
+        export_webm(inputs[0], out, subtitles=subs, subtitle_language=p.get("subtitle_language", "und"))
     elif fmt == "gif":
         export_gif(inputs[0], out)
     else:

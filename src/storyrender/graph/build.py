@@ -248,13 +248,18 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
     audio = g.add(Node("audio", OpSpec(audio_params, music_files), audio_inputs, role="audio", label="audio track"))
 
     soft = [{"start": c["start"], "end": c["end"], "text": c["text"]} for c in cues] if board.captions.soft else []
-    final = g.add(Node("final", OpSpec({"pieces": len(piece_keys), "soft_subtitles": soft, "stitch": STITCH_VERSION}),
+    final_params = {"pieces": len(piece_keys), "soft_subtitles": soft, "stitch": STITCH_VERSION}
+    export_subs = {"soft_subtitles": soft}
+    if soft:  # soft tracks keep text like <on>; their language is the board's
+        final_params.update(subtitles="ass", subtitle_language=board.captions.language)
+        export_subs.update(subtitles="vtt", subtitle_language=board.captions.language)
+    final = g.add(Node("final", OpSpec(final_params),
                        tuple(piece_keys) + (audio,), role="final", label="final mp4"))
     g.targets["mp4"] = final
     for fmt in board.output.formats:
         if fmt == "mp4":
             continue
-        k = g.add(Node("export", OpSpec({"format": fmt, "quality": out.quality, "soft_subtitles": soft,
+        k = g.add(Node("export", OpSpec({"format": fmt, "quality": out.quality, **export_subs,
                                          "stitch": STITCH_VERSION}), (final,), role=f"export:{fmt}", label=f"{fmt} export"))
         g.targets[fmt] = k
     g.info.update({

@@ -130,6 +130,8 @@ class Captions:
     files: tuple[str, ...] = ()
     soft: bool = False
     say: bool = True
+    #: ISO 639-2 language of the soft subtitle track ("und": undetermined)
+    language: str = "und"
 
     @property
     def enabled(self) -> bool:
@@ -557,7 +559,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
                   float(audio_d.get("loudness", -16.0)))
     cap_d = data.get("captions") or {}
     captions = Captions(bool(cap_d.get("burn", False)), tuple(cap_d.get("files", ())), bool(cap_d.get("soft", False)),
-                        bool(cap_d.get("say", True)))
+                        bool(cap_d.get("say", True)), str(cap_d.get("language", "und")))
 
     default_seconds = float(data.get("seconds", 5))
     default_seed = int(data.get("seed", 0))

@@ -16,7 +16,7 @@ from .timeline import (
     plan_pieces,
     total_frames,
 )
-from .captions import CaptionStyle, Cue, Overlay, overlays_for_piece, write_srt, write_vtt
+from .captions import CaptionStyle, Cue, Overlay, overlays_for_piece, write_ass, write_srt, write_vtt
 from .encode import (
     RECIPE_VERSION,
     ConformSpec,
@@ -46,6 +46,7 @@ __all__ = [
     "overlays_for_piece",
     "write_srt",
     "write_vtt",
+    "write_ass",
     "RECIPE_VERSION",
     "ConformSpec",
     "EncodeSettings",

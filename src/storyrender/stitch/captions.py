@@ -15,6 +15,7 @@ piece-local frame numbers, so changing one caption re-encodes only the pieces it
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "CaptionStyle",
     "write_srt",
     "write_vtt",
+    "write_ass",
     "overlays_for_piece",
     "overlay_filters",
     "wrap_text",
@@ -123,6 +125,43 @@ def write_vtt(cues: Iterable[Cue], path: Path) -> Path:
         parts.append(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n{_vtt_escape(_clean(c.text))}\n")
     with atomic_output(Path(path)) as part:
         part.write_text("\n".join(parts), encoding="utf-8")
+    return Path(path)
+
+
+def _ass_text(text: str) -> str:
+    """Caption text as literal ASS dialogue: lines joined with ``\\N``; a word joiner (U+2060) only where an
+    override block (``{\\b1}``) or an escape (``\\N``) would form; ``<on>``, ``&``, ``{b}`` stay as written."""
+    text = re.sub(r"\\(?=[Nnh])", "\\\\\u2060", _clean(text))  # \N, \n, \h would be a line break or space
+    text = re.sub(r"\{(?=[^}]*\\)", "{\u2060", text)  # {\b1} would be an override block
+    return text.replace("\n", "\\N")
+
+
+def _ass_stamp(seconds: float) -> str:
+    cs = max(0, int(round(seconds * 100)))
+    h, cs = divmod(cs, 360_000)
+    m, cs = divmod(cs, 6000)
+    s, cs = divmod(cs, 100)
+    return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
+
+
+def write_ass(cues: Iterable[Cue], path: Path) -> Path:
+    """Write *cues* as a minimal ASS script (UTF-8) to *path*, the text kept literal.
+
+    This is what soft subtitle tracks are made from: ffmpeg's SubRip reader treats ``<...>`` as markup and
+    drops what it does not know (a caption ``press <on>`` would lose ``<on>`` in the MP4's ``mov_text``
+    track), while ASS dialogue text is taken as written.
+    """
+    lines = ["[Script Info]", "ScriptType: v4.00+", "PlayResX: 384", "PlayResY: 288", "",
+             "[V4+ Styles]",
+             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+             "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+             "MarginL, MarginR, MarginV, Encoding",
+             "Style: Default,Sans,16,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1",
+             "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
+    for c in _usable(cues):
+        lines.append(f"Dialogue: 0,{_ass_stamp(c.start)},{_ass_stamp(c.end)},Default,,0,0,0,,{_ass_text(c.text)}")
+    with atomic_output(Path(path)) as part:
+        part.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Path(path)
 
 

@@ -77,8 +77,13 @@ def concat_pieces(pieces: Sequence[Path], out: Path, *, audio: Path | None = Non
 
 
 def export_webm(mp4: Path, out: Path, *, crf: int = 33, audio_bitrate: str = "96k",
-                subtitles: Path | None = None) -> Path:
-    """Re-encode *mp4* to WebM (VP9 realtime + Opus), keeping its subtitle track (or *subtitles*) as WebVTT."""
+                subtitles: Path | None = None, subtitle_language: str = "und") -> Path:
+    """Re-encode *mp4* to WebM (VP9 realtime + Opus), keeping its subtitle track as WebVTT.
+
+    *subtitles*, a WebVTT file (:func:`~storyrender.stitch.captions.write_vtt`, text escaped), is copied into
+    the track as written instead: ffmpeg's WebVTT encoder would write ``<on>`` unescaped, which players drop
+    as an unknown tag.
+    """
     info = probe(mp4, count_frames=False)
     out = Path(out)
     with atomic_output(out) as part:
@@ -97,7 +102,9 @@ def export_webm(mp4: Path, out: Path, *, crf: int = 33, audio_bitrate: str = "96
         ]
         if info.has_audio:
             args += ["-c:a", "libopus", "-b:a", audio_bitrate, "-ar", "48000"]
-        if subtitles is not None or info.subtitle_streams:
+        if subtitles is not None:
+            args += ["-c:s", "copy", "-metadata:s:s:0", f"language={subtitle_language}"]
+        elif info.subtitle_streams:
             args += ["-c:s", "webvtt"]
         args += ["-map_metadata", "-1", "-f", "webm", str(part)]
         run_ffmpeg(args, what="writing WebM")
