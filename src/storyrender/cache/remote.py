@@ -239,6 +239,19 @@ class S3Remote:
                 self._not_uploaded += 1
             self._fail("upload", exc)
 
+    def share(self, path: Path, *, expires: int = 3600) -> str:
+        """Upload *path* as ``frames/<sha256><suffix>`` and return a presigned GET URL valid for
+        *expires* seconds: how a vendor that fetches input images by URL gets a keyframe without
+        anything being served from this machine. Raises the storage's error (the caller decides)."""
+        path = Path(path)
+        digest = sha256_file(path)
+        name = self._name("frames", digest + path.suffix.lower())
+        content_type = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
+            path.suffix.lower(), "application/octet-stream")
+        self.client.upload_file(str(path), self.bucket, name, ExtraArgs={"ContentType": content_type})
+        return self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": name},
+                                                  ExpiresIn=int(expires))
+
     def flush(self) -> None:
         """Wait for the uploads in flight; warn about the artifacts that were not shared."""
         while True:

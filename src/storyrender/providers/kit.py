@@ -335,6 +335,35 @@ def download(url: str, *, who: str, job_id: str | None = None, attempts: int = 1
 NEXT_KEYFRAME_PROMPT = "The same scene, {seconds:g} seconds later: {prompt}"
 
 
+#: the variable naming the remote cache whose bucket lends vendors presigned URLs of frames
+SHARE_ENV = "STORYRENDER_REMOTE_CACHE"
+
+
+def shared_url(path: str | os.PathLike, *, who: str, expires: int = 3600) -> str:
+    """A presigned HTTPS URL of *path* in the remote cache's bucket (``$STORYRENDER_REMOTE_CACHE``,
+    ``s3://BUCKET/PREFIX``), valid for *expires* seconds: for vendors that fetch input images by
+    URL and take no upload or data URI. Nothing is served from this machine.
+
+    :raises ProviderError: when no remote cache is set, or the upload fails (``TransientError``).
+    """
+    from ..cache.remote import open_remote
+
+    url = os.environ.get(SHARE_ENV)
+    if not url:
+        raise ProviderError(f"{who} fetches frames by URL: set {SHARE_ENV}=s3://BUCKET/PREFIX (frames are "
+                            "uploaded there and sent as presigned URLs)")
+    try:
+        remote = open_remote(url)
+    except Exception as exc:  # a malformed URL, boto3 missing
+        raise ProviderError(f"{who}: {SHARE_ENV}: {exc}") from None
+    try:
+        return remote.share(Path(path), expires=expires)
+    except Exception as exc:  # storage errors: the runner's retry tries again (nothing was submitted)
+        raise TransientError(f"{who}: could not upload a frame to {url} ({type(exc).__name__})") from None
+    finally:
+        remote.close()
+
+
 def compose_prompt(request: Any, *, negative_inline: bool = False, prompt: str | None = None) -> str:
     """The text to send for *request*: its prompt (or *prompt*, e.g. a next-keyframe template
     already applied), then ``" Camera: <camera>."`` when the request carries a camera hint, then
