@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
 
+from .. import children
 from ..cache.store import Store
 from ..errors import ArtifactError, StoryrenderError, TransientError, redact
 from ..graph.nodes import Graph, Node
@@ -382,7 +383,8 @@ def _run_interruptibly(executor: Executor, tasks, work, limits, on_skip) -> bool
         try:
             time.sleep(0.05)
         except KeyboardInterrupt:
-            if interrupted:
+            if interrupted:  # the second Ctrl-C: stop at once, a hung ffmpeg included
+                children.kill_all()
                 raise
             interrupted = True
             executor.cancel()

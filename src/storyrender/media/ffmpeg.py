@@ -1,8 +1,9 @@
 """Locate and run ffmpeg (the binary shipped by imageio-ffmpeg; no system ffmpeg needed).
 
 Commands are argv lists, never shell strings. ``STORYRENDER_FFMPEG`` points at another binary.
-Children run in their own session, so a terminal's Ctrl-C reaches storyrender only: it stops
-starting new nodes and lets the running ones (and their ffmpeg) finish and be recorded.
+Children are started by :mod:`storyrender.children`: in their own session, so a terminal's
+Ctrl-C reaches storyrender only (it stops starting new nodes and lets the running ones finish and
+be recorded; a second Ctrl-C kills them), and they die with the build whatever kills it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
+from .. import children
 from ..errors import StitchError
 
 __all__ = ["ffmpeg_exe", "run_ffmpeg", "popen_ffmpeg"]
@@ -38,7 +40,7 @@ def run_ffmpeg(args: Sequence[str | os.PathLike], *, what: str = "ffmpeg", input
     argv = _argv(args)
     if input is not None:
         argv.remove("-nostdin")
-    proc = subprocess.run(argv, input=input, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = children.run(argv, input=input, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-8:]
         raise StitchError(f"{what} failed (ffmpeg exit {proc.returncode}): " + " | ".join(tail))
@@ -48,8 +50,7 @@ def popen_ffmpeg(args: Sequence[str | os.PathLike]) -> subprocess.Popen:
     """Start ffmpeg reading from a pipe on stdin (for raw frames); caller writes and waits."""
     argv = _argv(args)
     argv.remove("-nostdin")
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return children.popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def encode_frames(frames, path: Path, *, fps: int, width: int, height: int, crf: int = 12,
@@ -69,6 +70,8 @@ def encode_frames(frames, path: Path, *, fps: int, width: int, height: int, crf:
     except BrokenPipeError:
         pass
     err = proc.stderr.read()
-    if proc.wait() != 0:
+    code = proc.wait()
+    children.done(proc)
+    if code != 0:
         raise StitchError("encoding frames failed: " + err.decode("utf-8", "replace")[-500:])
     return count

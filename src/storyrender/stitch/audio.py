@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
+from .. import children
 from ..errors import StitchError
 from ..media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from ..media.probe import MediaInfo
@@ -279,7 +280,7 @@ def _measure_loudness(path: Path, target: float = DEFAULT_LUFS) -> dict | None:
     """First loudnorm pass over *path*: its measurements, or ``None`` when the track is (near) silent."""
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
             "-af", f"{_loudnorm_filter(target)}:print_format=json", "-f", "null", "-"]
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = children.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise StitchError("measuring loudness failed: " + " | ".join(err.strip().splitlines()[-5:]))

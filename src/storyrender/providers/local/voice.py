@@ -15,6 +15,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+from ... import children
 from ...errors import ProviderError
 from ...media.ffmpeg import run_ffmpeg
 
@@ -28,8 +29,8 @@ MISSING_WARNING = (
 
 
 def _table(exe: str, *extra: str) -> list[list[str]]:
-    proc = subprocess.run([exe, *(extra or ("--voices",))], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          stdin=subprocess.DEVNULL, timeout=30, start_new_session=True)
+    proc = children.run([exe, *(extra or ("--voices",))], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                        stdin=subprocess.DEVNULL, timeout=30)
     rows = proc.stdout.decode("utf-8", "replace").splitlines()[1:]
     return [r.split() for r in rows if len(r.split()) >= 5]
 
@@ -95,8 +96,8 @@ def _espeak(exe: str, text: str, out: Path, voice: str | None) -> subprocess.Com
     argv = [exe, "--stdin", "-w", str(out)]
     if voice:
         argv += ["-v", voice]
-    return subprocess.run(argv, input=text.encode("utf-8", "replace"), stdout=subprocess.DEVNULL, start_new_session=True,
-                          stderr=subprocess.PIPE, timeout=300)
+    return children.run(argv, input=text.encode("utf-8", "replace"), stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE, timeout=300)
 
 
 def speak(text: str, path: Path, *, voice: str | None = None, rate: int = 48000) -> dict:
