@@ -104,7 +104,20 @@ def _provider_job(node: Node, inputs: list[Path], out: Path, providers: Mapping[
 
 
 def _file(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
-    shutil.copyfile(node.spec.file(), out)
+    fit = node.spec.params.get("fit")
+    if not fit:
+        shutil.copyfile(node.spec.file(), out)
+        return Outcome(out)
+    from PIL import Image
+
+    from ..media.fit import fit_image, flatten
+
+    # a pinned keyframe is fitted to the board's frame as output.fit says, so every provider (and the
+    # animatic) gets the same framing the stitch would give a clip
+    with Image.open(node.spec.file()) as im:
+        im.load()
+        fitted = fit_image(flatten(im), node.spec.params["width"], node.spec.params["height"], fit)
+    fitted.save(out, format="PNG")
     return Outcome(out)
 
 

@@ -91,7 +91,8 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                                    "model_label": choice.label}))
 
     def pinned(path, role: str, beat: Beat, label: str) -> str:
-        return g.add(Node("file", OpSpec({"suffix": ".png"}, (FileRef(str(path), file_digest(path)),)), (),
+        fit = {"fit": board.output.fit, "width": board.output.width, "height": board.output.height}
+        return g.add(Node("file", OpSpec({"suffix": ".png", **fit}, (FileRef(str(path), file_digest(path)),)), (),
                           role=role, beat=beat.index, label=label))
 
     t = 0.0

@@ -702,23 +702,12 @@ def save_png(img: np.ndarray, path) -> None:
     Path(path).write_bytes(buf.getvalue())
 
 
-def load_png(path, width: int, height: int) -> np.ndarray:
-    """Read any image as RGB uint8 (height, width, 3), letterboxed to that size when it differs."""
-    w, h = int(width), int(height)
+def load_png(path, width: int, height: int, fit: str = "pad") -> np.ndarray:
+    """Read any image as RGB uint8 (height, width, 3), fitted to that size (``pad``: letterboxed, ``crop``:
+    filled) when it differs."""
+    from ...media.fit import fit_image, flatten
+
     with Image.open(path) as im:
         im.load()
-        if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
-            im = im.convert("RGBA")
-            bg = Image.new("RGBA", im.size, (0, 0, 0, 255))
-            bg.alpha_composite(im)
-            im = bg
-        rgb = im.convert("RGB")
-    if rgb.size == (w, h):
-        return np.asarray(rgb, dtype=np.uint8).copy()
-    sw, sh = rgb.size
-    scale = min(w / sw, h / sh)
-    nw, nh = max(1, round(sw * scale)), max(1, round(sh * scale))
-    resized = rgb.resize((nw, nh), Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (w, h), (0, 0, 0))
-    canvas.paste(resized, ((w - nw) // 2, (h - nh) // 2))
-    return np.asarray(canvas, dtype=np.uint8).copy()
+        rgb = flatten(im)
+    return np.asarray(fit_image(rgb, width, height, fit), dtype=np.uint8).copy()
