@@ -121,7 +121,8 @@ class Audio:
     music: Music | None = None
     voice_volume: float = 1.0
     voice_name: str = ""
-    loudness: float = -16.0
+    #: integrated loudness target of the final mix (LUFS); False: not normalised
+    loudness: float | bool = -16.0
 
 
 @dataclass(frozen=True)
@@ -556,7 +557,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
     music = _music(c, audio_d.get("music"), providers)
     voice_d = audio_d.get("voice") or {}
     audio = Audio(music, float(voice_d.get("volume", 1.0)), str(voice_d.get("name", "")),
-                  float(audio_d.get("loudness", -16.0)))
+                  False if audio_d.get("loudness", -16.0) is False else float(audio_d.get("loudness", -16.0)))
     cap_d = data.get("captions") or {}
     captions = Captions(bool(cap_d.get("burn", False)), tuple(cap_d.get("files", ())), bool(cap_d.get("soft", False)),
                         bool(cap_d.get("say", True)), str(cap_d.get("language", "und")))

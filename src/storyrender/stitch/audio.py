@@ -7,7 +7,8 @@ curves) but stays one flat ``amix`` however many beats there are; beats with sil
 Voice-over clips start at their beat's start, sound effects at their beat's start plus their offset, a music bed is
 looped or trimmed to the video and ducked (its gain ramps down to ``duck`` while a voice speaks), then the mix is
 loudness-normalised in two passes (``loudnorm`` I=-16, TP=-1.5 measured, then applied as a linear gain, then
-``aresample=48000``; a silent track is left alone, as loudnorm turns silence into NaN) and padded/trimmed to exactly
+``aresample=48000``; a silent track is left alone, as loudnorm turns silence into NaN; when every source is turned
+down, the track is that much below the target, so volumes keep their effect) and padded/trimmed to exactly
 the video's length in samples.  The result is AAC in an ``.m4a`` file, ready to be stream-copied into the final MP4.
 """
 
@@ -160,6 +161,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
     args: list[str] = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
     chains = [f"[0:a]atrim=end_sample={total_samples}[base]"]
     mix = ["[base]"]
+    levels: list[float] = []  # the board's volume of each source in the mix
     idx = 1
     enter = 0
     for k, nk in enumerate(n):
@@ -187,6 +189,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
                 f.append(f"adelay=delays={off}S:all=1")
             chains.append(f"[{idx}:a]{','.join(f)}[b{k}]")
             mix.append(f"[b{k}]")
+            levels.append(1.0)
             idx += 1
         enter += nk - t_out
 
@@ -215,6 +218,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
         gain = f",volume={float(voice_volume):.6f}" if voice_volume != 1.0 else ""
         chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS{gain}{delay}[v{k}]")
         mix.append(f"[v{k}]")
+        levels.append(float(voice_volume))
         idx += 1
 
     for k, cue in enumerate(sounds):
@@ -224,6 +228,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
         off = _samples(times[k].start_frame, fps) + int(round(cue.at * SAMPLE_RATE))
         delay = f",adelay=delays={off}S:all=1" if off else ""
         chains.append(f"[{idx}:a]{_FMT},asetpts=PTS-STARTPTS,volume={float(cue.volume):.6f}{delay}[s{k}]")
+        levels.append(float(cue.volume))
         mix.append(f"[s{k}]")
         idx += 1
 
@@ -241,6 +246,7 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
             f.append(duck)
         chains.append(f"[{idx}:a]{','.join(f)}[music]")
         mix.append("[music]")
+        levels.append(float(music.volume))
         idx += 1
 
     has_sound = len(mix) > 1
@@ -258,6 +264,11 @@ def render_audio(clips: Sequence[tuple[Path, MediaInfo] | None], clip_frames: Se
             measured = _measure_loudness(mixed, target)
             if measured is not None:
                 final += [_loudnorm(measured, target), f"aresample={SAMPLE_RATE}"]
+                # The target is for a mix whose loudest source is at full volume: a board that turns every
+                # source down (music alone at 0.25) gets that much quieter, so its volumes stay audible.
+                headroom = max(levels, default=1.0)
+                if 0 < headroom < 1:
+                    final.append(f"volume={headroom:.6f}")
         final += [_FMT, "apad", f"atrim=end_sample={total_samples}"]
         run_ffmpeg(["-i", str(mixed), "-af", ",".join(final), "-c:a", "aac", "-b:a", bitrate,
                     "-ar", str(SAMPLE_RATE), "-ac", "2", "-map_metadata", "-1", "-f", "ipod", str(part)],
