@@ -5,6 +5,7 @@ Behaviour is driven by the environment so it works in subprocesses too:
 - ``FAKE_SLEEP_IMAGE`` / ``FAKE_SLEEP_VIDEO``: seconds each image / video call sleeps.
 - a prompt containing ``FAIL`` raises ProviderError (``REFUSE``: RefusedError).
 - ``FAKE_PRICE``: price per image and per video second (default 0: free).
+- ``FAKE_VIDEO_FPS``: segments are made at this frame rate instead of the requested one.
 - ``FAKE_CAST``: ``R,G,B`` added to segments, growing from 0 on the first frame to all of it on the last.
 - ``FAKE_VIDEO_TONE``: a frequency; segments then carry a sine at it as their own audio.
 
@@ -111,12 +112,13 @@ class FakeProvider(Provider):
             time.sleep(float(os.environ.get("FAKE_SLEEP_VIDEO", "0")))
         a = np.asarray(Image.open(request.first).convert("RGB"), dtype=np.float32)
         b = np.asarray(Image.open(request.last).convert("RGB"), dtype=np.float32) if request.last else a
-        n = round(request.seconds * request.fps)
+        fps = int(os.environ.get("FAKE_VIDEO_FPS", "0")) or request.fps  # a model with its own frame rate
+        n = round(request.seconds * fps)
         cast = np.array([float(x) for x in os.environ.get("FAKE_CAST", "0,0,0").split(",")], np.float32)
         # FAKE_CAST=R,G,B: a colour cast growing from none on the first frame to R,G,B on the last
         frames = (np.clip(a * (1 - i / n) + b * (i / n) + cast * (i / n), 0, 255).round().astype(np.uint8)
                   for i in range(n + 1))
-        encode_frames(frames, ctx.output_path, fps=request.fps, width=request.width, height=request.height)
+        encode_frames(frames, ctx.output_path, fps=fps, width=request.width, height=request.height)
         tone = os.environ.get("FAKE_VIDEO_TONE")
         if tone:  # a clip with its own sound, as Veo or Kling with audio make
             silent = ctx.output_path.with_name("silent.mp4")

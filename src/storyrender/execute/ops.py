@@ -260,8 +260,22 @@ def _colormatch(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Calla
     return Outcome(out, info=info)
 
 
+def _trim(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from ..media.clipops import trim_clip
+
+    p = node.spec.params
+    return Outcome(out, info=trim_clip(inputs[0], p["start"], p["end"], out))
+
+
+def _retime(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from ..media.clipops import retime_clip
+    from ..providers.local.motion import interpolate
+
+    return Outcome(out, info=retime_clip(inputs[0], node.spec.params["fps"], out, interpolate))
+
+
 #: the local operation of each non-provider kind: ``(node, inputs, out, tmp, log) -> Outcome``
 OPERATIONS: dict[str, Callable[..., Outcome]] = {
     "file": _file, "lastframe": _lastframe, "piece": _piece, "audio": _audio, "final": _final, "export": _export,
-    "colormatch": _colormatch,
+    "colormatch": _colormatch, "trim": _trim, "retime": _retime,
 }

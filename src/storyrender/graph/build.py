@@ -160,7 +160,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[str], clips: list[str]) -> None:
     out = board.output
     fps = out.fps
-    n, trans = timeline.frame_exact([b.seconds for b in board.beats],
+    n, trans = timeline.frame_exact([b.shown_seconds for b in board.beats],
                                     [(b.transition.name, b.transition.seconds) for b in board.beats[1:]], fps)
     pieces = timeline.plan_pieces(n, trans, end_on_keyframe=True)  # the last panel (an end card) shows clean
     times = timeline.cue_times(n, trans, fps)

@@ -75,6 +75,8 @@ class Output:
     formats: tuple[str, ...]
     quality: str
     fit: str
+    #: a clip slower than ``fps``: ``duplicate`` its frames (default) or ``interpolate`` by optical flow
+    retime: str = "duplicate"
 
     @property
     def size(self) -> str:
@@ -164,6 +166,13 @@ class Beat:
     audio: str = "drop"
     #: ``continuity:`` repairs for this beat's clip, the board's merged with the beat's own
     continuity: Mapping[str, Any] = field(default_factory=dict)
+    #: ``trim: {start, end}``: the part of the generated clip the video uses (seconds of the clip)
+    trim: tuple[float, float] | None = None
+
+    @property
+    def shown_seconds(self) -> float:
+        """How long the beat lasts in the video: its trimmed part, else its seconds."""
+        return self.trim[1] - self.trim[0] if self.trim else self.seconds
 
     def caption_text(self, captions: Captions) -> str | None:
         if self.caption:
@@ -218,7 +227,7 @@ class Board:
 
     @property
     def total_seconds(self) -> float:
-        return sum(b.seconds for b in self.beats) - sum(b.transition.seconds for b in self.beats if b.transition)
+        return sum(b.shown_seconds for b in self.beats) - sum(b.transition.seconds for b in self.beats if b.transition)
 
 
 #: a path written in a board: at most this many bytes in all, and per name
@@ -518,6 +527,21 @@ def _music(c: _Checker, m: Any, providers: dict[str, ProviderRef]) -> Music | No
                  prompt=str(m["prompt"]), seconds=None if seconds == "auto" else float(seconds), **common)
 
 
+def _trim(c: "_Checker", trim: Any, seconds: float, fps: int, ptr: str) -> tuple[float, float] | None:
+    """A beat's ``trim:`` as (start, end) seconds of its clip, checked against the beat's length."""
+    if not trim:
+        return None
+    start, end = float(trim.get("start", 0.0)), float(trim.get("end", seconds))
+    if not 0 <= start < end <= seconds + 1e-9:
+        c.fail(f"trim {start:g}..{end:g} s is not inside the beat's clip (0..{seconds:g} s)", ptr + "/trim",
+               "Give 0 <= start < end <= the beat's seconds.")
+        return None
+    if round((end - start) * fps) < 2:
+        c.fail(f"trim {start:g}..{end:g} s at {fps} fps is less than 2 frames", ptr + "/trim", "Keep more of the clip.")
+        return None
+    return (start, end)
+
+
 def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display: str) -> Board:
     """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot."""
     root = project_root(source.parent)
@@ -544,7 +568,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         c.fail(f"output path {out_path_text!r} must end in .mp4", out_ptr or "/output",
                "Other formats are written beside it: set output.formats.")
     output = Output(out_path or Path("out.mp4"), width, height, fps, tuple(out.get("formats", ["mp4"])),
-                    out.get("quality", "standard"), out.get("fit", "pad"))
+                    out.get("quality", "standard"), out.get("fit", "pad"), out.get("retime", "duplicate"))
 
     providers = {role: c.provider(v, f"/providers/{role}") for role, v in (data.get("providers") or {}).items()}
 
@@ -609,12 +633,13 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
             start_image=start, end_image=end, characters=chars, providers=MappingProxyType(bprov),
             sound=sound, audio=str(b.get("audio", "drop")),
             continuity=MappingProxyType({**(data.get("continuity") or {}), **(b.get("continuity") or {})}),
+            trim=_trim(c, b.get("trim"), seconds, fps, ptr),
         ))
 
     # Transitions must fit inside the beats they overlap.
     from ..stitch.timeline import frame_exact
 
-    frames, into = frame_exact([b.seconds for b in beats],
+    frames, into = frame_exact([b.shown_seconds for b in beats],
                                [(b.transition.name, b.transition.seconds) if b.transition else ("cut", 0.0)
                                 for b in beats[1:]], fps) if beats else ([], [])
     for i, beat in enumerate(beats):
