@@ -244,9 +244,11 @@ def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[
         subs = None
         if p.get("subtitles") == "vtt" and p["soft_subtitles"]:  # escaped WebVTT, copied as written
             subs = write_vtt([Cue(c["start"], c["end"], c["text"]) for c in p["soft_subtitles"]], tmp / "soft.vtt")
-        export_webm(inputs[0], out, subtitles=subs, subtitle_language=p.get("subtitle_language", "und"))
+        export_webm(inputs[0], out, subtitles=subs, subtitle_language=p.get("subtitle_language", "und"),
+                    **({"crf": p["settings"]["crf"]} if "settings" in p else {}))
     elif fmt == "gif":
-        export_gif(inputs[0], out)
+        settings = p.get("settings") or {}
+        export_gif(inputs[0], out, fps=settings.get("fps", 12), max_width=settings.get("width", 480))
     else:
         raise StoryrenderError(f"unknown export format {fmt!r}")
     return Outcome(out)

@@ -261,6 +261,7 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
         if fmt == "mp4":
             continue
         k = g.add(Node("export", OpSpec({"format": fmt, "quality": out.quality, **export_subs,
+                                         **({"settings": out.export_settings(fmt)} if fmt in ("gif", "webm") else {}),
                                          "stitch": STITCH_VERSION}), (final,), role=f"export:{fmt}", label=f"{fmt} export"))
         g.targets[fmt] = k
     g.info.update({

@@ -77,10 +77,23 @@ class Output:
     fit: str
     #: a clip slower than ``fps``: ``duplicate`` its frames (default) or ``interpolate`` by optical flow
     retime: str = "duplicate"
+    #: GIF export: frames per second and width (default: the board's fps, at most 15; its width, at most 480)
+    gif_fps: int = 0
+    gif_width: int = 0
+    #: WebM export: VP9 constant quality (lower is better and bigger)
+    webm_crf: int = 33
 
     @property
     def size(self) -> str:
         return f"{self.width}x{self.height}"
+
+    def export_settings(self, fmt: str) -> dict:
+        """The settings of an extra format (part of its node's key)."""
+        if fmt == "gif":
+            return {"fps": self.gif_fps or min(self.fps, 15), "width": self.gif_width or min(self.width, 480)}
+        if fmt == "webm":
+            return {"crf": self.webm_crf}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -568,7 +581,9 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         c.fail(f"output path {out_path_text!r} must end in .mp4", out_ptr or "/output",
                "Other formats are written beside it: set output.formats.")
     output = Output(out_path or Path("out.mp4"), width, height, fps, tuple(out.get("formats", ["mp4"])),
-                    out.get("quality", "standard"), out.get("fit", "pad"), out.get("retime", "duplicate"))
+                    out.get("quality", "standard"), out.get("fit", "pad"), out.get("retime", "duplicate"),
+                    int((out.get("gif") or {}).get("fps", 0)), int((out.get("gif") or {}).get("width", 0)),
+                    int((out.get("webm") or {}).get("crf", 33)))
 
     providers = {role: c.provider(v, f"/providers/{role}") for role, v in (data.get("providers") or {}).items()}
 
