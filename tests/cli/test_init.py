@@ -24,13 +24,20 @@ def _schema_line(board: Path) -> Path:
     return ref if ref.is_absolute() else (board.parent / ref)
 
 
+def _check_schema_line(board: Path) -> None:
+    """The board's $schema names a file relative to it that holds the schema (no path into this install)."""
+    first = board.read_text("utf-8").splitlines()[0]
+    assert not Path(first.split("$schema=")[1]).is_absolute(), first
+    assert _schema_line(board).read_text("utf-8") == schema_path().read_text("utf-8")
+
+
 @pytest.mark.slow
 def test_init_writes_a_starter_that_validates_and_builds_offline(cli, tmp_path):
     res = cli(["init", "proj"], cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     board = tmp_path / "proj" / "board.yaml"
     assert "wrote proj/board.yaml" in res.stdout
-    assert _schema_line(board).resolve() == schema_path().resolve()
+    _check_schema_line(board)
     gi = (tmp_path / "proj" / ".gitignore").read_text().splitlines()
     assert ".storyrender/" in gi and "out/" in gi
     text = board.read_text()
@@ -81,7 +88,7 @@ def test_init_from_template_with_vars(cli, tmp_path):
     board = tmp_path / "teaser" / "board.yaml"
     text = board.read_text()
     assert "\nextends: product-teaser\n" in text and "beats_merge: append" in text
-    assert _schema_line(board).resolve() == schema_path().resolve()
+    _check_schema_line(board)
     b = load_board(board)
     assert b.title == "Acme: trail shoes teaser" and "blue accent" in b.style and len(b.beats) == 5
     res = cli(["plan", "--offline", "--json", "teaser/board.yaml"], cwd=tmp_path)
@@ -115,4 +122,16 @@ def test_init_bad_input_writes_nothing(cli, tmp_path):
 def test_schema_ref_is_relative_inside_the_checkout_and_absolute_elsewhere(tmp_path):
     if schema_path().resolve() == (ROOT / "schemas" / "storyboard.schema.json").resolve():
         assert schema_ref(ROOT / "storyboards") == "../schemas/storyboard.schema.json"
-    assert schema_ref(tmp_path) == schema_path().resolve().as_posix()
+    assert schema_ref(tmp_path) == "storyboard.schema.json"
+
+
+def test_the_schema_line_resolves_on_a_collaborators_machine(cli, tmp_path):
+    res = cli(["init", "proj"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "storyboard.schema.json" in res.stdout
+    import shutil
+
+    moved = tmp_path / "elsewhere" / "their-clone"
+    shutil.copytree(tmp_path / "proj", moved)  # what a collaborator gets from the repository
+    _check_schema_line(moved / "board.yaml")
+    assert str(tmp_path) not in (moved / "board.yaml").read_text()

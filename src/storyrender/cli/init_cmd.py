@@ -3,10 +3,10 @@
 The board's first line points editors (the YAML language server: VS Code's YAML extension,
 Neovim, Helix, ...) at the JSON Schema, for completion and checking as you type:
 
-- a relative path when the board is inside the tree that holds the schema (a storyrender
-  checkout or the environment it is installed in), so the line is the same for everyone;
-- the schema's absolute path otherwise (editors need a file they can open; the line can be
-  edited freely, storyrender itself ignores it).
+- a relative path when the board is inside a storyrender checkout;
+- otherwise ``storyboard.schema.json``, a copy of the schema written beside the board, so the
+  line resolves on a collaborator's machine too (never an absolute path into one install; the
+  line can be edited freely, storyrender itself ignores it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from ..story.project_files import GITIGNORE_LINES, gitignore_update as _gitignore_update, schema_ref, \
+from ..story.project_files import GITIGNORE_LINES, gitignore_update as _gitignore_update, schema_ref, write_schema_copy, \
     yaml_scalar as _yaml_scalar
 from .common import EXIT_BAD_INPUT, handle_errors
 
@@ -178,6 +178,9 @@ def init(directory, template, var_items, force):
     dest.mkdir(parents=True, exist_ok=True)
     _write(board, text)
     click.echo(f"wrote {board}")
+    copied = write_schema_copy(dest)  # what the board's $schema line names, when outside a checkout
+    if copied is not None:
+        click.echo(f"wrote {copied} (the schema editors check the board against; commit it with the board)")
     gi = dest / ".gitignore"
     new = _gitignore_update(gi)
     if new is not None:

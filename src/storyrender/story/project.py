@@ -26,7 +26,7 @@ def write_new(dest: Path, req: NewRequest, *, name: str = "board.yaml", force: b
               budget: float | None = None, registry=None, job: StoryJob | None = None) -> NewResult:
     """Write *req*'s story as ``dest/name`` (and ``.gitignore``); nothing is written on any error."""
     from ..cache.store import Store, default_cache_dir
-    from .project_files import gitignore_update as _gitignore_update
+    from .project_files import gitignore_update as _gitignore_update, write_schema_copy
     from ..spec import load_board
     from ..atomic import write_text
 
@@ -56,6 +56,7 @@ def write_new(dest: Path, req: NewRequest, *, name: str = "board.yaml", force: b
     finally:
         if tmp.exists():
             tmp.unlink()
+    write_schema_copy(dest)  # what the board's $schema line names, when outside a checkout
     gi = dest / ".gitignore"
     new = _gitignore_update(gi)
     if new is not None:
