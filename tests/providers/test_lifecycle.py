@@ -104,3 +104,16 @@ def test_every_installed_default_is_ga_or_preview():
                 continue
             status = p.model_info(name).status
             assert status in ("ga", "unknown"), (p.name, job, name, status)
+
+
+def test_the_readme_lists_every_installed_model_with_its_status():
+    """README.md's model table is `storyrender providers --markdown` (regenerate it when models change)."""
+    from pathlib import Path
+
+    from storyrender.cli.providers_cmd import model_table
+    from storyrender.plugins.manager import load_registry
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("<!-- models:begin -->\n", 1)[1].split("\n<!-- models:end -->", 1)[0]
+    assert section.strip() == model_table(load_registry()).strip(), \
+        "README's model table is stale: paste `storyrender providers --markdown` between the models markers"

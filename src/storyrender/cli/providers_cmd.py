@@ -27,11 +27,18 @@ def _lifecycle(m) -> dict:
 
 
 @click.command()
+@click.argument("boards", nargs=-1)
+@click.option("--check", "check", is_flag=True,
+              help="Ask each vendor (keys set) what it serves and report the models of BOARDS (default: every "
+                   "catalogued model) that are retired, unknown to the vendor or priced differently; exit 1 when "
+                   "any is. Calls the vendors' model-list endpoints only; a build never does this.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--markdown", is_flag=True, help="Every model as a Markdown table: jobs and lifecycle status "
+                                               "(the README's model table is this output).")
 @click.option("--options", "show_options", is_flag=True,
               help="Also list each provider's options (type, default, and whether it is part of node keys).")
 @handle_errors
-def providers(as_json, show_options):
+def providers(boards, check, as_json, markdown, show_options):
     """List installed providers, their models, what each can do and each model's lifecycle status.
 
     A model's status is preview, GA, deprecated (with its shutdown date) or shut down (with the
@@ -42,6 +49,12 @@ def providers(as_json, show_options):
     from ..plugins.manager import load_registry
 
     reg = load_registry()
+    if check or boards:
+        _check(reg, boards, as_json)
+        return
+    if markdown:
+        click.echo(model_table(reg))
+        return
     rows = []
     for p in reg:
         rows.append({
@@ -102,3 +115,49 @@ def _echo_options(r: dict) -> None:
         click.echo(f"    {o['name']}: {o['type']}{default}{choices} ({kind})")
         if o["description"]:
             click.echo(f"      {o['description']}")
+
+
+def _check(reg, boards, as_json) -> None:
+    import sys
+
+    from ..spec import load_board
+    from .check_models import check_models, models_named
+    from .common import EXIT_FAILED, expand_boards
+
+    if boards:
+        pairs: set = set()
+        for path in expand_boards(boards):
+            pairs |= models_named(load_board(path), reg)  # BoardError: exit 2 (handle_errors)
+    else:
+        # every catalogued model still offered (the retired ones are kept only to name replacements)
+        pairs = {(p.name, m.name) for p in reg for m in p.models if not p.offline and m.status != "shut_down"}
+    rows = check_models(pairs, reg)
+    bad = [r for r in rows if r["finding"]]
+    if as_json:
+        click.echo(json.dumps({"models": rows, "findings": len(bad)}, indent=2))
+    else:
+        for r in rows:
+            mark = "PROBLEM" if r["finding"] else ("ok" if r["asked"] else "-")
+            text = r["finding"] or r["note"] or "served, as catalogued"
+            click.echo(f"{mark:<8} {r['provider']}/{r['model']}: {text}")
+        click.echo(f"{len(rows)} models, {len(bad)} with problems, "
+                   f"{len([r for r in rows if not r['asked']])} not asked")
+    if bad:
+        sys.exit(EXIT_FAILED)
+
+
+_STATUS_WORDS = {"ga": "GA", "preview": "preview", "deprecated": "deprecated", "shut_down": "shut down",
+                 "unknown": "not published"}
+
+
+def model_table(reg) -> str:
+    """Every installed model as a Markdown table (provider/model, jobs, status, date, replacement)."""
+    lines = ["| model | jobs | status (date; replacement) |", "|---|---|---|"]
+    for p in reg:
+        for m in p.models:
+            life = m.lifecycle
+            extra = [x for x in (life.shut_down_on, f"use {life.replacement}" if life.replacement else "") if x]
+            jobs = ", ".join(sorted(j.value for j in m.jobs))
+            status = _STATUS_WORDS[m.status] + (f" ({'; '.join(extra)})" if extra else "")
+            lines.append(f"| `{p.name}/{m.name}` | {jobs} | {status} |")
+    return "\n".join(lines)

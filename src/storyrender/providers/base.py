@@ -553,6 +553,15 @@ class Provider:
             speed = 1.0
         return words / SPEECH_WORDS_PER_SECOND / speed
 
+    def ask_vendor(self, models: "list[str]") -> "dict[str, dict[str, Any]] | None":
+        """Ask the vendor what it serves, for ``storyrender providers --check`` (never called by a
+        build). Returns, for each of *models* (ids as boards write them), a mapping with
+        ``served`` (bool: False when the vendor does not list it or answers 404), and when the
+        vendor publishes them ``shut_down_on`` (ISO date) and ``price`` (a :class:`Price`).
+        ``None``: the vendor offers no model listing. Errors propagate (the command reports them).
+        """
+        return None
+
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
         """The list price of *model* asked with these board options (a 1080p or with-audio clip has
         its own price); ``plan``, ``--budget`` and recorded costs use it. Override it when options

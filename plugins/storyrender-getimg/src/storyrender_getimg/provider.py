@@ -89,6 +89,7 @@ methods that use it, never when this module is imported.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Mapping
 
 from storyrender.provider_api import (
@@ -232,6 +233,23 @@ class GetimgProvider(Provider):
             problems.append(f"getimg/{model.name}: options.params must be a mapping of body fields to values")
         problems += super().check(job, model, seconds=seconds, width=width, height=height, options=options)
         return problems
+
+    def ask_vendor(self, models: list[str]) -> dict[str, dict[str, Any]]:
+        """``GET /v2/models`` (``client.models.list()``): the models served, with their catalog rates
+        (``pricing.rates[].unit_price`` per ``billable_unit``; the lowest silent rate is compared)."""
+        client = self._client(RunContext(Path("check")), DEFAULT_READ_TIMEOUT)
+        listed = {m.id: m for m in client.models.list()}
+        out: dict[str, dict[str, Any]] = {}
+        for name in models:
+            item = listed.get(name)
+            answer: dict[str, Any] = {"served": item is not None}
+            rates = [r for r in (item.pricing.rates if item is not None else []) if r.sound != "sound_on"]
+            if rates:
+                rate = rates[0]
+                field = "per_second" if "second" in rate.billable_unit else "per_image"
+                answer["price"] = Price(**{field: float(rate.unit_price)}, as_of="vendor")
+            out[name] = answer
+        return out
 
     # -- jobs -------------------------------------------------------------------------------
     def text_to_image(self, request: ImageRequest, ctx: RunContext) -> Result:

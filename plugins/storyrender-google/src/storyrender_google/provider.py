@@ -372,6 +372,14 @@ class GoogleProvider(Provider):
                                                                  retry_options=types.HttpRetryOptions(attempts=1)))
             client.close()
 
+    def ask_vendor(self, models: list[str]) -> dict[str, dict[str, Any]]:
+        """The Gemini API's model list (``client.models.list()``, ``GET v1beta/models``) for the Gemini
+        image models; Veo models are served in Vertex AI mode, whose publisher models are not listed
+        there, so they are left unasked."""
+        client = self._client(RunContext(Path("check")), vertex=False)
+        listed = {str(m.name).removeprefix("models/") for m in client.models.list()}
+        return {name: {"served": name in listed} for name in models if not name.startswith("veo-")}
+
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
         """Veo by ``resolution`` (4k costs more), Gemini images by ``image_size``."""
         options = options or {}

@@ -268,6 +268,16 @@ class OpenAIProvider(Provider):
             return frozenset()  # text, voice and options only
         return self.reads - {"references"} if job is Job.TEXT_TO_IMAGE else self.reads
 
+    def ask_vendor(self, models: list[str]) -> dict[str, dict[str, Any]]:
+        """``GET /v1/models`` (``client.models.list()``): the ids the key may use, each with its
+        ``shutdown_date`` when one is announced (openai SDK ``types/model.py``)."""
+        import openai
+
+        client = openai.OpenAI(api_key=self.api_key(), max_retries=0)
+        listed = {m.id: getattr(m, "shutdown_date", None) for m in client.models.list()}
+        return {name: {"served": name in listed, "shut_down_on": str(listed.get(name) or "")[:10]}
+                for name in models}
+
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
         """By ``quality`` (and ``size`` when the board sets one; else the 1536x1024 of a landscape board)."""
         options = options or {}

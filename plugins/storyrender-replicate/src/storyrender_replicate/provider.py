@@ -363,6 +363,25 @@ class ReplicateProvider(Provider):
                                 "set the beat's seconds to 6 or params.resolution to 768p")
         return problems
 
+    def ask_vendor(self, models: list[str]) -> dict[str, dict[str, Any]]:
+        """``GET /v1/models/{owner}/{name}`` per model (``client.models.get``): served when found
+        with a latest version; a 404 means the model is unknown or gone."""
+        from replicate.exceptions import ReplicateError
+
+        client = self._client(self.api_key(), {})
+        out: dict[str, dict[str, Any]] = {}
+        for name in models:
+            base, _ = _split(name)
+            try:
+                found = client.models.get(base)
+            except ReplicateError as exc:
+                if getattr(exc, "status", None) == 404:
+                    out[name] = {"served": False}
+                    continue
+                raise
+            out[name] = {"served": getattr(found, "latest_version", None) is not None}
+        return out
+
     def price_for(self, model: ModelInfo, options: Mapping[str, Any]) -> Price:
         """Hailuo-02 by its resolution (768p unless ``params.resolution`` says otherwise)."""
         params = (options or {}).get("params")
