@@ -170,7 +170,9 @@ def test_push_in_scales_up_and_pull_out_scales_down(prev_frame):
 def test_orbit_rotates(prev_frame):
     _, curl = _divergence_and_curl(prev_frame, next_of(prev_frame, "orbit left"))
     _, curl_static = _divergence_and_curl(prev_frame, next_of(prev_frame, "static"))
-    assert abs(curl) > 0.04 and abs(curl) > 5 * abs(curl_static), (curl, curl_static)
+    # the next keyframe carries the previous one at draw.CARRY (the rest is drawn fresh), which dilutes the
+    # measured flow: the rotation is judged against a static camera's
+    assert abs(curl) > 0.025 and abs(curl) > 5 * abs(curl_static), (curl, curl_static)
 
 
 def test_static_keeps_the_scene_in_place(prev_frame):

@@ -38,6 +38,7 @@ from ...fonts import font_path
 from ...text import wrap_text
 
 __all__ = [
+    "subjects",
     "draw_keyframe",
     "next_keyframe",
     "save_png",
@@ -265,6 +266,49 @@ def _kind(word: str, seed: int, water: bool = False) -> str:
     if water:
         return ("rock", "spire", "building", "glow", "rock")[int(_unit("kind", seed, word) * 5)]
     return ("tree", "rock", "building", "glow", "tree", "spire", "rock")[int(_unit("kind", seed, word) * 7)]
+
+
+def subjects(prompt: str, limit: int = 3) -> list[tuple[str, str]]:
+    """The characters and subjects *prompt* names, as ``(label, kind)`` with kind ``animal`` or ``figure``.
+
+    A character is a name the composed prompt introduces ("Sam is a small green dragon", "Mia: a cat"); a subject
+    is a creature or person word (cat, fox, woman, robot, ...). Characters first, then subjects; at most *limit*.
+    """
+    found: list[tuple[str, str]] = []
+    for m in re.finditer(r"(?:^|[.;]\s*)([^\W\d_][\w'-]{0,30})(?: is (?:a|an|the) |: )([^.]*)", prompt):
+        name, desc = m.group(1), m.group(2).lower()
+        kind = "animal" if any(re.search(rf"\b{a}\b", desc) for a in _ANIMALS) else "figure"
+        if name.lower() not in _STOP and all(name.lower() != f[0].lower() for f in found):
+            found.append((name, kind))
+    described = " ".join(m.group(1).lower() for m in re.finditer(r"(?: is (?:a|an|the) |: )([^.]*)", prompt))
+    for word in _words(prompt):
+        kind = "animal" if word in _ANIMALS else "figure" if word in _FIGURES else None
+        if kind and not re.search(rf"\b{word}\b", described) and all(word != f[0].lower() for f in found):
+            found.append((word, kind))
+    return found[:limit]
+
+
+def _mark_subjects(band: np.ndarray, prompt: str, seed: int, pal: "Palette") -> np.ndarray:
+    """Draw each of :func:`subjects` as a silhouette standing on the ground with its name above it, so a previz
+    shows who is in the shot and where (blocking), not only a landscape."""
+    found = subjects(prompt)
+    if not found:
+        return band
+    h, w = band.shape[:2]
+    im = Image.fromarray(band)
+    d = ImageDraw.Draw(im)
+    size = max(6.0, h * 0.34)
+    font = _font(max(7, int(h * 0.075)), True)
+    ink = (18, 18, 22) if not pal.night else (8, 8, 12)
+    for i, (label, kind) in enumerate(found):
+        cx = w * (i + 1) / (len(found) + 1) + (_unit("mark-x", seed, label) - 0.5) * w * 0.08
+        base = h * (0.86 + 0.06 * _unit("mark-y", seed, label))
+        _draw_element(d, kind, cx, base, size, ink, pal.accent, _rng("mark", seed, label))
+        text = _clean_text(label).upper()[:18]
+        ty = max(1.0, base - size * 1.15)
+        d.text((cx, ty), text, font=font, fill=(250, 250, 250), anchor="mb", stroke_width=max(1, int(h * 0.008)),
+               stroke_fill=(0, 0, 0))
+    return np.asarray(im, dtype=np.uint8).copy()
 
 
 def _gradient(h: int, w: int, top: tuple[int, int, int], low: tuple[int, int, int], gamma: float = 1.0):
@@ -642,15 +686,22 @@ def draw_keyframe(prompt: str, seed: int, width: int, height: int, *, label: str
     lay = layout(w, h)
     y0, y1 = lay.band
     img = np.empty((h, w, 3), np.uint8)
-    img[y0:y1] = _scene(prompt, int(seed), w, max(1, y1 - y0))[: y1 - y0]
-    return _overlay(img, prompt, label or "", timecode or "", _palette(prompt, int(seed)).accent)
+    pal = _palette(prompt, int(seed))
+    img[y0:y1] = _mark_subjects(_scene(prompt, int(seed), w, max(1, y1 - y0))[: y1 - y0], prompt, int(seed), pal)
+    return _overlay(img, prompt, label or "", timecode or "", pal.accent)
+
+
+#: how much of the previous keyframe (moved by the camera) a next keyframe keeps; the rest is drawn fresh from its
+#: own prompt in the same camera move, so keyframe k holds keyframe k-j at weight CARRY**j: continuity from beat to
+#: beat, but no resampled copy of a resampled copy (its artefacts and old silhouettes fade instead of piling up)
+CARRY = 0.55
 
 
 def next_keyframe(previous: np.ndarray, prompt: str, seed: int, *, camera: str | None, seconds: float, label: str,
                   timecode: str) -> np.ndarray:
-    """The keyframe *seconds* after *previous*: its scene moved by the camera, new elements, new text."""
-    import cv2
-
+    """The keyframe *seconds* after *previous*: the camera's move of the previous scene, blended with the new
+    prompt's scene drawn fresh and moved the same way (see :data:`CARRY`), its subjects marked (:func:`subjects`),
+    new text."""
     prev = np.ascontiguousarray(previous[..., :3], dtype=np.uint8)
     h, w = prev.shape[:2]
     _check_size(w, h)
@@ -659,36 +710,15 @@ def next_keyframe(previous: np.ndarray, prompt: str, seed: int, *, camera: str |
     y0, y1 = lay.band
     bh = y1 - y0
     scene = prev[y0:y1]
+    pal = _palette(prompt, int(seed))
+    fresh = _mark_subjects(_scene(prompt, int(seed), w, max(1, bh))[:bh], prompt, int(seed), pal)
     move, strength = camera_move(camera, int(seed), prompt)
     if move != "static" and bh > 1:
-        scene = _warp(scene, camera_matrix(move, strength, seconds, w, bh))
+        m = camera_matrix(move, strength, seconds, w, bh)
+        scene, fresh = _warp(scene, m), _warp(fresh, m)
     else:
         scene = scene.copy()
-    out = scene.astype(np.float32)
-
-    # a gentle grade toward the new beat's palette (time passes; the mood follows the prompt)
-    pal = _palette(prompt, int(seed))
-    if bh > 1:
-        hz = 0.6
-        target = np.empty((bh, 1, 3), np.float32)
-        hy = max(1, int(bh * hz))
-        target[:hy, 0] = _gradient(hy, 1, pal.sky_top, pal.sky_low)[:, 0]
-        target[hy:, 0] = _gradient(bh - hy, 1, pal.ground_far, pal.ground_near)[:, 0]
-        # per-channel gain toward the new palette's average colour, at a third of the way
-        gain = (target.reshape(-1, 3).mean(axis=0) + 8.0) / (out.reshape(-1, 3).mean(axis=0) + 8.0)
-        gain = np.clip(gain, 0.4, 1.6) ** 0.55
-        out = out * gain.astype(np.float32)[None, None, :]
-
-        # new silhouettes from the new prompt's words, placed on the lower part of the band
-        words = _words(prompt)
-        count = 2
-        ergb, ea = _elements_layer(words, int(seed), w, bh, pal, 0.55, count=count, salt=f"next:{prompt}")
-        rng = _rng("next-grain", seed, prompt)
-        tex = 1 + _noise(rng, bh, w, 30)[..., None] * 0.06
-        out = out * (1 - ea[..., None]) + ergb * tex * ea[..., None]
-        # a light unsharp mask so texture survives many chained resamplings
-        blur = cv2.GaussianBlur(out, (0, 0), max(0.6, bh / 500))
-        out = out + (out - blur) * 0.35
+    out = CARRY * scene.astype(np.float32) + (1 - CARRY) * fresh.astype(np.float32)
     img = np.empty((h, w, 3), np.uint8)
     img[y0:y1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return _overlay(img, prompt, label or "", timecode or "", pal.accent)

@@ -1,8 +1,10 @@
 """Registers the ``local`` provider: deterministic, offline, key-free previz.
 
 It draws legible animatic keyframes (the beat's text, a composition and palette derived from
-the prompt and seed, the beat number and time code), makes each next keyframe as a visible
-camera-like change of the previous one (honouring ``camera:`` hints such as push-in, pan-left),
+the prompt and seed, the beat number and time code, the subjects it names as labelled silhouettes),
+makes each next keyframe as a visible camera-like change of the previous one (honouring ``camera:``
+hints such as push-in, pan-left) blended with its own prompt's panel drawn fresh (no resampled copy
+of a resampled copy),
 renders segments by dense optical-flow interpolation between the two keyframes (so a segment's
 first and last frames are its keyframes), speaks with espeak-ng when it is installed, synthesises
 a chord bed for a music prompt and placeholder sound effects (:mod:`.music`).
