@@ -26,6 +26,7 @@ BENCHES = [
     ("bench_stitch", "piecewise stitch vs one filtergraph; one-beat re-stitch; memory 12 vs 48"),
     ("bench_scale", "Ray executor overhead; warm remote vs warm local cache"),
     ("bench_continuity", "anchored vs chained keyframes: wall time against the critical path, 24 beats"),
+    ("bench_animatic", "local animatic legibility over 200 chained keyframes (edge energy vs keyframe 0)"),
 ]
 
 
