@@ -179,3 +179,32 @@ def test_seam_and_drift_scores_come_from_the_manifest(board):
         "seams": [{"from_beat": 1, "to_beat": 2, "score": 0.41234, "flagged": True}],
         "drift": [{"keyframe": 1, "beat": 1, "drift": 0.05}, {"keyframe": 2, "beat": 2, "drift": 0.2}]}}))
     assert session.scores() == {"1": {"drift": 0.05}, "2": {"seam": 0.412, "seam flagged": True, "drift": 0.2}}
+
+
+def test_cancel_stops_a_running_build(tmp_path):
+    import threading
+
+    from storyrender.studio.session import Session
+
+    (tmp_path / ".git").mkdir()
+    board = tmp_path / "board.yaml"
+    beats = "".join(f"  - prompt: beat number {i}\n" for i in range(1, 9))
+    board.write_text("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\nbeats:\n" + beats)
+    session = Session(board, folder=tmp_path, offline=True, jobs=1)
+    started = threading.Event()
+    real = session.hub.publish
+
+    def publish(kind, data):  # cancel as soon as the first node starts rendering
+        real(kind, data)
+        if kind == "node" and data["status"] == "rendering":
+            started.set()
+
+    session.hub.publish = publish
+    session.build()
+    assert started.wait(30)
+    assert session.cancel() == {"ok": True}
+    view = _wait_build(session)
+    assert view["status"] == "interrupted", view
+    statuses = [n["status"] for n in view["nodes"]]
+    assert "skipped" in statuses and "failed" not in statuses  # the rest never ran; nothing failed
+    assert not (tmp_path / "out" / "board.mp4").exists()

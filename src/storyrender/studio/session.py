@@ -22,7 +22,7 @@ from ..graph.kinds import KINDS
 __all__ = ["Hub", "Session", "STATUS"]
 
 #: what the page shows for each runner status
-STATUS = {"rendered": "done", "cached": "cached", "not needed": "cached", "failed": "failed", "skipped": "failed"}
+STATUS = {"rendered": "done", "cached": "cached", "not needed": "cached", "failed": "failed", "skipped": "skipped"}
 
 
 class Hub:
