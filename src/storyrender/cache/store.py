@@ -36,7 +36,7 @@ from typing import Any, ContextManager, Iterator
 
 import diskcache
 
-from . import integrity
+from . import integrity, state
 
 __all__ = ["Fallbacks", "Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]
 
@@ -377,14 +377,14 @@ class Store:
     @property
     def max_bytes(self) -> int | None:
         """The size limit set for this store (``storyrender cache limit``), or None."""
-        return self.get_state("settings:max_bytes")
+        return state.read(self, state.SETTINGS, "max_bytes")
 
     @max_bytes.setter
     def max_bytes(self, value: int | None) -> None:
         if value is None:
-            self._index.delete(_STATE + "settings:max_bytes")
+            self._index.delete(_STATE + state.name(state.SETTINGS, "max_bytes"))
         else:
-            self.set_state("settings:max_bytes", int(value))
+            state.write(self, state.SETTINGS, "max_bytes", int(value))
 
     def info(self) -> dict[str, Any]:
         n = size = paid_n = paid_size = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -55,9 +54,10 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
            (nothing written, nothing spent)
       130  interrupted (finished work stays cached)
     """
-    from ..api import build_many, open_store, prepare
-    from ..errors import BoardError, MissingKeyError
+    from .. import api
+    from ..errors import BoardError, MissingKeyError, StoryrenderError
     from ..plugins.manager import load_registry
+    from ..report import documents
     from ..report.console import LogReporter, make_reporter
 
     paths = expand_boards(boards)
@@ -67,18 +67,18 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
     errors = []
     for path in paths:
         try:
-            prepared.append(prepare(path, offline=offline, registry=registry))
+            prepared.append(api.prepare(path, offline=offline, registry=registry))
         except BoardError as exc:
             errors.append((path, exc))
     if errors:
         for _, exc in errors:
             click.echo(f"error: {exc.format()}", err=True)
-        _emit(as_json, report_file, _bad_input_doc(paths, errors))
+        _emit(as_json, report_file, documents.bad_input_doc(paths, errors, EXIT_BAD_INPUT))
         sys.exit(EXIT_BAD_INPUT)
     try:
-        targets = [_only_targets(p, only) if only else None for p in prepared]
+        targets = [api.only_targets(p, only) if only else None for p in prepared]
     except BoardError as exc:
-        _emit(as_json, report_file, _bad_input_doc(paths, [(exc.file or "", exc)]))
+        _emit(as_json, report_file, documents.bad_input_doc(paths, [(exc.file or "", exc)], EXIT_BAD_INPUT))
         raise
     if quiet or as_json:
         reporter = make_reporter(quiet=True)
@@ -87,10 +87,14 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
     else:
         reporter = make_reporter(verbose=verbose)
     try:
-        executor, remote = _scale_out(executor_name, ray_address, remote_cache, jobs)
-        with open_store(prepared[0].board, cache_dir, remote=_with_board_caches(prepared, cache_dir, remote)) as store:
-            reports = build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8, budget=budget,
-                                 targets=targets)
+        try:
+            executor = api.executor_for(executor_name, ray_address, jobs)
+            store = api.open_boards_store(prepared, cache_dir, remote_cache)
+        except StoryrenderError as exc:
+            raise click.UsageError(str(exc)) from None
+        with store:
+            reports = api.build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8,
+                                     budget=budget, targets=targets)
             cache = str(store.directory)
     except (BoardError, MissingKeyError) as exc:
         _emit(as_json, report_file, {"boards": [], "status": "bad input",
@@ -99,17 +103,8 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
     results = []
     status = 0
     for p, report in zip(prepared, reports):
-        totals = report.totals()
-        results.append({
-            "board": p.board.display, "title": p.board.title, "status": report.status, "outputs": report.outputs,
-            "manifest": str(_manifest(p)) if report.outputs else None,
-            "seconds_of_video": (report.video_seconds if report.video_seconds is not None
-                                 else round(p.video_seconds, 3)),
-            "size": p.board.output.size, "fps": p.board.output.fps,
-            **totals,
-            "failures": [{"node": f.label, "error": f.error} for f in report.failures],
-            "warnings": list(report.warnings),
-            "continuity": report.continuity["summary"] if report.continuity else None})
+        manifest = str(api.manifest_path(p.board)) if report.outputs else None
+        results.append(documents.board_result(p, report, manifest))
         if report.status == "interrupted":
             status = EXIT_INTERRUPTED
         elif report.status != "ok" and status != EXIT_INTERRUPTED:
@@ -120,100 +115,22 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
                 from ..continuity.analyze import summary_line
 
                 click.echo(summary_line(report.continuity["summary"]), err=True)
-    def total(key: str) -> float:
-        return sum(r[key] for r in results)
-
-    doc = {
-        "boards": results,
-        "status": "ok" if status == 0 else ("interrupted" if status == EXIT_INTERRUPTED else "failed"),
-        "exit_code": status,
-        "cache_dir": cache,
-        "totals": {
-            "boards": len(results), "ok": len([r for r in results if r["status"] == "ok"]),
-            "failed": len([r for r in results if r["status"] != "ok"]),
-            "nodes": total("nodes"), "rendered": total("rendered"), "cached": total("cached"),
-            "failed_nodes": total("failed"), "provider_calls": total("provider_calls"),
-            "cost_usd": round(total("cost_usd"), 6), "cost_estimated_usd": round(total("cost_estimated_usd"), 6),
-            "seconds_of_video": round(total("seconds_of_video"), 3),
-            "seconds": round(reports[0].seconds, 3) if reports else 0.0,
-        },
-    }
+    word = "ok" if status == 0 else ("interrupted" if status == EXIT_INTERRUPTED else "failed")
+    doc = documents.build_doc(results, status=word, exit_code=status, cache_dir=cache,
+                              seconds=reports[0].seconds if reports else 0.0)
     for w in dict.fromkeys(w for r in reports for w in r.warnings):
         click.echo(f"warning: {w}", err=True)
     _emit(as_json, report_file, doc)
     sys.exit(status)
 
 
-def _scale_out(executor_name, ray_address, remote_cache, jobs):
-    """The executor (None: the default threads) and the remote cache (None: local only) the options ask for."""
-    from ..errors import StoryrenderError
-
-    try:
-        executor = None
-        if executor_name == "ray" or (executor_name is None and ray_address):
-            from ..execute.ray_executor import RayExecutor
-
-            executor = RayExecutor(jobs, address=ray_address)
-        from ..cache.remote import open_remote
-
-        return executor, open_remote(remote_cache)
-    except StoryrenderError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _manifest(p):
-    from ..api import manifest_path
-
-    return manifest_path(p.board)
-
-
-def _bad_input_doc(paths, errors) -> dict:
-    """The report when nothing was built: which boards are invalid, and why."""
-    bad = {str(path): exc for path, exc in errors}
-    boards = [{"board": str(path), "status": "invalid" if str(path) in bad else "not built",
-               "error": bad[str(path)].format() if str(path) in bad else None} for path in paths]
-    return {"boards": boards, "status": "bad input", "exit_code": EXIT_BAD_INPUT}
-
-
 def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    from ..report.documents import to_json
+
+    text = to_json(doc)
     if as_json:
         click.echo(text)
     if report_file:
         from ..atomic import write_text
 
         write_text(Path(report_file), text + "\n")
-
-
-def _with_board_caches(prepared, cache_dir, remote):
-    """One run uses one cache (the first board's, or --cache-dir); the other boards' own caches
-    are read on a miss, so nothing already made beside another board is made (or paid) again."""
-    from ..api import open_store
-    from ..cache.store import Fallbacks
-
-    if cache_dir or len(prepared) < 2:
-        return remote
-    with open_store(prepared[0].board, None) as first:
-        main = first.directory
-    others = []
-    for p in prepared[1:]:
-        store = open_store(p.board, None)
-        if store.directory != main and store.exists and all(o.directory != store.directory for o in others):
-            others.append(store)
-    return Fallbacks(others, then=remote) if others else remote
-
-
-def _only_targets(p, only) -> list[str]:
-    from ..errors import BoardError
-
-    beats = {b.id: b for b in p.board.beats}
-    by_index = {str(b.index): b for b in p.board.beats}
-    roles = p.graph.by_role()
-    out = []
-    for name in only:
-        beat = beats.get(name) or by_index.get(name)
-        if beat is None:
-            raise BoardError(f"--only {name}: no such beat", file=p.board.display,
-                             hint=f"Beats: {', '.join(beats)}.")
-        out.append(roles[f"segment:{beat.id}"].key)
-    return out

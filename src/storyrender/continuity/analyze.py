@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from ..cache import state
 from ..cache.keys import canonical_json, file_digest
 from . import drift, seams
 
@@ -39,7 +40,7 @@ def _state_name(prepared) -> str | None:
            "characters": [[k.get("characters", []) for k in _keyframes(prepared)]],
            "refs": {n: file_digest(p) for n, p in sorted(_references(prepared.board).items())},
            "pieces": graph.info.get("pieces")}
-    return "continuity:" + hashlib.sha256(canonical_json(doc)).hexdigest()
+    return state.name(state.CONTINUITY, hashlib.sha256(canonical_json(doc)).hexdigest())
 
 
 def cached(prepared, store) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 from ..atomic import write_bytes
+from ..cache import state as named
 
 
 __all__ = ["ReviewFiles", "review_paths", "write_review", "write_review_after_build"]
@@ -79,8 +80,7 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     if doc is None:
         doc = json.loads(manifest.read_text("utf-8"))
     files = review_paths(manifest)
-    state_name = f"review:{files.html.resolve()}"
-    state = store.get_state(state_name) or {}
+    state = named.read(store, named.REVIEW, files.html.resolve()) or {}
     got = collect(doc, store, page_dir=files.html.parent, folder_name=files.folder.name,
                   contact_name=files.contact.name, manifest_name=manifest.name)
     view = got.view
@@ -160,7 +160,7 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     _write_if_changed(files.html, render_page(view))
     new_state = {"thumbs": thumbs, "copies": copies, "contact": state_contact, "joins": join_thumbs}
     if new_state != state:
-        store.set_state(state_name, new_state)
+        named.write(store, named.REVIEW, files.html.resolve(), new_state)
     return files
 
 

@@ -1,0 +1,197 @@
+"""One run over one or more boards: the union of their graphs, the preflight, the per-board split.
+
+The boards' graphs are unioned by key (a node two boards share is made once) and run through
+:func:`~storyrender.execute.runner.run_build` with every board's targets. Before anything starts,
+:func:`preflight` checks every key and the budget (reads only: a refused build writes nothing).
+Afterwards :func:`run_boards` splits the run's report into one per board: a node made once for two
+boards is ``rendered`` for the first board that needs it and ``cached`` for the others, so per-board
+provider calls and costs add up to what was really spent. Publishing is :mod:`storyrender.outputs`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .cache.open import store_warnings
+from .cache.store import CacheBusy, Store
+from .errors import BoardError, MissingKeyError
+from .execute.runner import BuildReport, RetryPolicy, plan_nodes, run_build
+from .execute.scheduler import Executor, ThreadExecutor
+from .graph.nodes import Graph
+from .graph.prepared import Prepared
+from .vocabulary import Status
+
+__all__ = ["BudgetError", "Run", "union", "missing_keys", "check_keys", "preflight", "run_boards", "enforce_limit",
+           "only_targets", "executor_for"]
+
+
+class BudgetError(BoardError):
+    """The estimate of what is left to render is over ``--budget`` (nothing was started)."""
+
+
+@dataclass
+class Run:
+    """Several boards as one run: their union graph and each board's targets (``None``: its outputs)."""
+
+    boards: list[Prepared]
+    union: Graph
+    board_targets: list[list[str] | None]
+    all_targets: list[str]
+
+    @property
+    def many(self) -> bool:
+        return len(self.boards) > 1
+
+
+def union(prepared_list: list[Prepared], targets: list[list[str] | None] | None = None) -> Run:
+    many = len(prepared_list) > 1
+    graph = Graph()
+    for p in prepared_list:
+        for node in p.graph:
+            if node.key not in graph.nodes:
+                graph.add(dataclasses.replace(node, label=f"{p.board.display}: {node.label}") if many else node)
+    board_targets = [(targets[i] if targets is not None else None) for i in range(len(prepared_list))]
+    all_targets: list[str] = []
+    for p, t in zip(prepared_list, board_targets):
+        for k in (t if t is not None else p.graph.targets.values()):
+            if k not in all_targets:
+                all_targets.append(k)
+    return Run(prepared_list, graph, board_targets, all_targets)
+
+
+def missing_keys(prepared: Prepared, to_run: list[str] | None = None) -> list[BoardError]:
+    """Every provider that would be called (of *to_run*, default: every node) without its API key, each as an
+    error naming the board line that chooses it."""
+    graph, board = prepared.graph, prepared.board
+    needed = {graph[k].provider for k in (graph.order if to_run is None else to_run) if graph[k].is_provider_job}
+    beats = {b.index: b for b in board.beats}
+    out: list[BoardError] = []
+    for name, provider in sorted(prepared.resolution.providers().items()):
+        if name not in needed or provider.has_key():
+            continue
+        ptr = next((board.provider_for(role, beats[i]).pointer for (role, i), c in prepared.resolution.choices.items()
+                    if c.name == name and i in beats), "/providers")
+        out.append(board.error(f"provider {name!r} needs an API key", ptr or "/providers",
+                               hint=f"Set {' or '.join(provider.key_env)} in the environment (or build with "
+                                    f"--offline to render everything with the local provider)."))
+    return out
+
+
+def check_keys(prepared: Prepared, to_run: list[str]) -> None:
+    """Every provider that will be called has its key: found before any call (all missing keys named at once)."""
+    missing = missing_keys(prepared, to_run)
+    if missing:
+        raise MissingKeyError("\n".join(e.format() for e in missing))
+
+
+def preflight(run: Run, store: Store, budget: float | None) -> None:
+    """Every key present and the estimate within *budget*, before anything starts (reads only).
+
+    Every missing key is named, and an over-budget estimate is reported with them."""
+    missing: list[BoardError] = []
+    for p, t in zip(run.boards, run.board_targets):
+        missing += missing_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
+    over = _over_budget(run, store, budget) if budget is not None else None
+    if missing:
+        raise MissingKeyError("\n".join(e.format() for e in missing + ([over] if over else [])))
+    if over:
+        raise over
+
+
+def _over_budget(run: Run, store: Store, budget: float) -> BudgetError | None:
+    to_run = plan_nodes(run.union, store, targets=run.all_targets).to_run
+    first = run.boards[0].board.display
+    unpriced = sorted({run.union[k].pricing["model_label"] for k in to_run
+                       if run.union[k].pricing.get("price_unknown")})
+    if unpriced:
+        return BudgetError(
+            f"{', '.join(unpriced)} has no list price, so --budget cannot be kept", file=first,
+            hint=f"Add its price to the board, e.g. prices: {{{unpriced[0]}: {{per_image: 0.05}}}} "
+                 f"(per_second for video models), or build without --budget.")
+    estimate = sum(run.union[k].estimate for k in to_run)
+    if estimate > budget + 1e-9:
+        boards = f" in {len(run.boards)} boards" if run.many else ""
+        return BudgetError(
+            f"the estimated cost of what is left to render{boards} is ${estimate:.2f}, "
+            f"over the budget of ${budget:.2f}", file=first,
+            hint="Raise --budget, render fewer boards or beats (--only), or use --offline.")
+    return None
+
+
+def run_boards(run: Run, store: Store, *, events: Any, executor: Executor | None, jobs: int,
+               budget: float | None, retry: RetryPolicy | None) -> tuple[BuildReport, list[BuildReport]]:
+    """Make the run's targets; the whole run's report and one report per board (nothing published)."""
+    limits: dict[str, int] = {}
+    providers: dict[str, Any] = {}
+    for p in run.boards:
+        for choice in p.resolution.choices.values():
+            limits[choice.name] = min(limits.get(choice.name, choice.concurrency), choice.concurrency)
+        providers.update(p.resolution.providers())
+    name = run.boards[0].board.display if not run.many else f"{len(run.boards)} boards"
+    whole, _ = run_build(run.union, store, providers, events=events, executor=executor or ThreadExecutor(jobs),
+                         limits=limits, retry=retry or RetryPolicy(), budget=budget, targets=run.all_targets,
+                         board_name=name)
+    whole.warnings.extend(store_warnings(store))
+    by_key = {r.key: r for r in whole.nodes}
+    claimed: set[str] = set()
+    reports: list[BuildReport] = []
+    for p in run.boards:
+        rows = []
+        for node in p.graph:
+            r = dataclasses.replace(by_key[node.key], role=node.role, label=node.label, beat=node.beat)
+            if r.status == Status.RENDERED:
+                if node.key in claimed:  # made for an earlier board of this run
+                    r.status, r.seconds, r.attempts = "cached", 0.0, 0
+                claimed.add(node.key)
+            rows.append(r)
+        if whole.status == "interrupted":
+            status = "interrupted"
+        elif any(r.status in (Status.FAILED, Status.SKIPPED) for r in rows):
+            status = "failed"
+        else:
+            status = "ok"
+        reports.append(BuildReport(board=p.board.display, status=status, nodes=rows, seconds=whole.seconds,
+                                   warnings=list(p.resolution.warnings) + list(whole.warnings)))
+    return whole, reports
+
+
+def enforce_limit(store: Store, keep: set[str], report: BuildReport) -> None:
+    """The cache's size limit (`storyrender cache limit`): evict unpaid entries *keep* does not need."""
+    limit = store.max_bytes
+    if limit is None:
+        return
+    try:
+        pruned = store.prune(keep=keep, max_bytes=limit, wait=0)
+    except CacheBusy:
+        return  # another build is running; the next build or `storyrender cache prune` will do it
+    if pruned["removed"]:
+        report.warnings.append(f"the cache was over its limit: removed {pruned['removed']} unpaid entries")
+
+
+def only_targets(prepared: Prepared, only: list[str]) -> list[str]:
+    """The segment keys of the beats *only* names (ids or numbers), for ``build --only``."""
+    beats = {b.id: b for b in prepared.board.beats}
+    by_index = {str(b.index): b for b in prepared.board.beats}
+    roles = prepared.graph.by_role()
+    out = []
+    for name in only:
+        beat = beats.get(name) or by_index.get(name)
+        if beat is None:
+            raise BoardError(f"--only {name}: no such beat", file=prepared.board.display,
+                             hint=f"Beats: {', '.join(beats)}.")
+        out.append(roles[f"segment:{beat.id}"].key)
+    return out
+
+
+def executor_for(name: str | None, ray_address: str | None, jobs: int | None) -> Executor | None:
+    """The executor ``--executor``/``--ray-address`` ask for (None: threads in this process).
+
+    :raises StoryrenderError: when Ray is asked for and cannot be used.
+    """
+    if name == "ray" or (name is None and ray_address):
+        from .execute.ray_executor import RayExecutor
+
+        return RayExecutor(jobs, address=ray_address)
+    return None

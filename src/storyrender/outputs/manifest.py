@@ -1,0 +1,54 @@
+"""The manifest: ``<output>.manifest.json`` beside the video, what was made, by whom, for how much."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..atomic import write_text
+from ..execute.runner import BuildReport
+from ..graph.prepared import Prepared
+from ..spec import Board
+
+__all__ = ["manifest_path", "manifest_doc", "write_manifest"]
+
+
+def manifest_path(board: Board) -> Path:
+    out = board.output.path
+    return out.with_name(out.stem + ".manifest.json")
+
+
+def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:
+    board, graph = prepared.board, prepared.graph
+    seconds = report.video_seconds if report.video_seconds is not None else round(prepared.video_seconds, 3)
+    return {
+        "storyrender": __version__,
+        "board": board.display,
+        "title": board.title,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "status": report.status,
+        "outputs": report.outputs,
+        "output": {"size": board.output.size, "fps": board.output.fps, "seconds": seconds,
+                   "frames": sum(p["frames"] for p in graph.info["pieces"])},
+        "totals": report.totals(),
+        "beats": [
+            {"index": b.index, "id": b.id, "prompt": b.prompt, "seconds": b.seconds, "seed": b.seed, "take": b.take,
+             "caption": b.caption, "say": b.say, "camera": b.camera,
+             "transition": {"type": b.transition.name, "seconds": b.transition.seconds} if b.transition else None,
+             "time": graph.info["beat_times"][b.index - 1]}
+            for b in board.beats
+        ],
+        "nodes": [r.as_dict() for r in report.nodes],
+        "continuity": report.continuity,
+    }
+
+
+def write_manifest(prepared: Prepared, report: BuildReport) -> tuple[Path, dict[str, Any]]:
+    """Write the board's manifest; its path and the document written."""
+    path = manifest_path(prepared.board)
+    doc = manifest_doc(prepared, report)
+    write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return path, doc
