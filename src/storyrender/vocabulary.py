@@ -50,6 +50,8 @@ class NodeKind(str, enum.Enum):
     FILE = "file"              # a pinned image of the board
     LASTFRAME = "lastframe"    # the last frame of a segment (extend mode)
     COLORMATCH = "colormatch"  # a segment graded to match its neighbour
+    TRIM = "trim"              # the part of a clip a beat keeps (trim: {start, end})
+    RETIME = "retime"          # a slower clip brought to the board's rate (output.retime)
     PIECE = "piece"            # one body or junction of the stitch
     AUDIO = "audio"            # the whole sound track
     FINAL = "final"            # the joined video
