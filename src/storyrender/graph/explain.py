@@ -47,6 +47,9 @@ _FIELD_WORDS = {
     "encode": "output settings changed",
     "sha256": "pinned file changed",
     "text": "voice-over text changed",
+    "voice": "voice-over changed",
+    "beat_frames": "beats or their timing changed",
+    "transitions": "timing or transition changed",
     "music": "music changed",
     "soft_subtitles": "captions changed",
     "files": "an input file changed",
@@ -87,6 +90,8 @@ def _reason(node: Node, prev: Mapping[str, Any] | None, graph: Graph, missing: s
     changed = [k for k in sorted(set(now) | set(before)) if now.get(k) != before.get(k)]
     if "take" in changed and "seed" in changed:
         changed.remove("seed")  # a take's vendor seed is derived from it: the take is the reason
+    if "voice" in changed and not any(now.get("voice") or ()) and not any(before.get("voice") or ()):
+        changed.remove("voice")  # no voice-over before or now: appended beats are not a voice change
     if changed:
         words = []
         for k in changed:
