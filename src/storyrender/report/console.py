@@ -75,7 +75,7 @@ class LogReporter:
             return
         extra = f" {report.seconds:.1f}s" if report.seconds else ""
         if report.status == "failed":
-            self._line(f"FAILED   {node.label}{_who(node)}: {report.error}")
+            self._line(f"FAILED   {node.label}{_who(node)}: {_error(node.label, report.error)}")
         elif report.status == "skipped":
             self._line(f"skipped  {node.label} ({report.error})")
         else:
@@ -87,11 +87,17 @@ class LogReporter:
         self._line(f"{report.status}: {t['rendered']} made, {t['cached']} cached, {t['failed']} failed, "
                    f"{t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, {t['seconds']:.1f}s")
         for f in report.failures:
-            self._line(f"  failed: {f.label}: {f.error}")
+            self._line(f"  failed: {f.label}: {_error(f.label, f.error)}")
 
 
 #: the live table's column for each group of node kinds (``graph.kinds``)
 _COLUMN = {"keyframe": "keyframe", "segment": "segment", "voice": "segment"}
+
+
+def _error(label: str, error: str | None) -> str:
+    """The failure text without the node's name when it already starts with it (the line names the node)."""
+    text = str(error or "")
+    return text[len(label) + 2:] if text.startswith(f"{label}: ") else text
 
 
 def _who(node: Node) -> str:
@@ -188,7 +194,7 @@ class LiveReporter(LogReporter):
         with self.lock:
             self.state[node.key] = report.status
             if report.status == "failed":
-                self.messages.append(f"FAILED {node.label}: {report.error}")
+                self.messages.append(f"FAILED {node.label}: {_error(node.label, report.error)}")
             self._refresh()
 
     def build_finished(self, report) -> None:
