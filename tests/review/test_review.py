@@ -263,3 +263,19 @@ def test_write_review_tolerates_a_store_without_the_artifacts(built, tmp_path):
         files = write_review(copy, store)
     page = files.html.read_text("utf-8")
     assert page.count("not in the cache") >= 6 and len(_cards(page)) == 3
+
+
+def test_every_video_player_has_a_poster_image(built):
+    import base64
+    import io
+
+    from PIL import Image
+
+    page = _page(built[0])
+    videos = re.findall(r"<video[^>]*>", page)
+    assert len(videos) == 4  # the film and one segment per beat
+    for tag in videos:
+        m = re.search(r'poster="data:image/jpeg;base64,([^"]+)"', tag)
+        assert m, tag
+        with Image.open(io.BytesIO(base64.b64decode(m.group(1)))) as im:  # a real, decodable picture
+            assert im.size[0] > 16 and im.size[1] > 8

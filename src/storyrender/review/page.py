@@ -143,7 +143,8 @@ def _segment(b: BeatView, eager: bool) -> str:
     caption = f"segment · {b.seconds:g} s"
     if not b.segment_src:
         return f'<figure><div class="missing">segment not in the cache</div><figcaption>{e(caption)}</figcaption></figure>'
-    return (f'<figure><video class="segment" src="{e(b.segment_src)}" controls muted playsinline loop '
+    poster = f' poster="{e(b.start_thumb)}"' if b.start_thumb else ""  # the beat's first keyframe
+    return (f'<figure><video class="segment" src="{e(b.segment_src)}"{poster} controls muted playsinline loop '
             f'preload="{"metadata" if eager else "none"}"></video>'
             f'<figcaption>{e(caption)} · <a href="{e(b.segment_src)}">open</a></figcaption></figure>')
 
@@ -220,7 +221,9 @@ def _film(v: PageView) -> str:
         f'<button type="button" data-seek="{b.start:.3f}" title="{e(b.prompt)}" dir="auto">'
         f'<b>{b.index}</b>{e(b.id if b.id not in (f"beat-{b.index}", str(b.index)) else _clock(b.start))}</button>'
         for b in v.beats)
-    return (f'<section class="film" aria-label="final video"><video id="film" controls playsinline '
+    first = v.beats[0].start_thumb if v.beats else None
+    poster = f' poster="{e(first)}"' if first else ""  # keyframe 0 until the video plays
+    return (f'<section class="film" aria-label="final video"><video id="film"{poster} controls playsinline '
             f'preload="metadata">{sources}</video>'
             f'<nav class="chapters" aria-label="beats">{chapters}</nav></section>'
             f'<p class="notice bad" id="codec-note" hidden>This browser cannot play H.264 video. Open '
