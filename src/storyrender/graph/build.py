@@ -17,10 +17,9 @@ node per extra format.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cache.keys import file_digest
-from ..providers.resolve import Choice, Resolution
 from ..spec.model import Beat, Board
 from ..stitch import timeline
 from ..text import find_name
@@ -28,6 +27,9 @@ from ..stitch.encode import RECIPE_VERSION
 from .clips import post_segment
 from .nodes import Graph, Node
 from .spec import FileRef, JobSpec, OpSpec, vendor_seed
+
+if TYPE_CHECKING:  # choices are made by the resolver above this layer and handed in as data
+    from ..providers.resolve import Choice, Resolution
 
 __all__ = ["build_graph", "resolved_prompt", "STITCH_VERSION"]
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import BoardError, BoardErrors
-from ..plugins.manager import ProviderRegistry
 from ..spec.model import Beat, Board, ProviderRef
 from .base import TIMED_JOBS, Job, ModelInfo, Price, Provider
+
+if TYPE_CHECKING:  # the registry is handed in by the caller
+    from ..plugins.manager import ProviderRegistry
 
 __all__ = ["Choice", "Resolution", "resolve_board", "job_for"]
 
