@@ -26,6 +26,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
     and snapshot-tested. Exit status: 0 planned, 2 bad input.
     """
     from ..api import missing_keys, open_store, plan as make_plan, prepare
+    from ..outputs.manifest import characters_doc
 
     from ..continuity.analyze import cached as continuity_of
 
@@ -62,6 +63,7 @@ def plan(board, cache_dir, offline, as_json, show_all):
             "critical_path": critical,
             "continuity": continuity,
             "missing_keys": missing,
+            "characters": characters_doc(brd, brd.source.parent),  # reference paths relative to the board
         }
         click.echo(json.dumps(doc, indent=2))
         return

@@ -13,12 +13,29 @@ from ..execute.runner import BuildReport
 from ..graph.prepared import Prepared
 from ..spec import Board
 
-__all__ = ["manifest_path", "manifest_doc", "write_manifest"]
+__all__ = ["manifest_path", "manifest_doc", "write_manifest", "characters_doc"]
 
 
 def manifest_path(board: Board) -> Path:
     out = board.output.path
     return out.with_name(out.stem + ".manifest.json")
+
+
+def characters_doc(board: Board, base: Path) -> list[dict[str, Any]]:
+    """Each character: name, description, its reference image (path relative to *base*, with its sha256: the
+    file providers that take references receive) and the beats it is in."""
+    import os
+
+    from ..cache.keys import file_digest
+
+    out = []
+    for name, ch in board.characters.items():
+        image = None
+        if ch.image is not None:
+            image = {"path": Path(os.path.relpath(ch.image, base)).as_posix(), "sha256": file_digest(ch.image)}
+        out.append({"name": name, "description": ch.description, "reference": image,
+                    "beats": [b.index for b in board.beats if name in b.characters]})
+    return out
 
 
 def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:
@@ -41,6 +58,7 @@ def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:
              "time": graph.info["beat_times"][b.index - 1]}
             for b in board.beats
         ],
+        "characters": characters_doc(board, manifest_path(board).parent),  # reference paths: from the manifest
         "nodes": [r.as_dict() for r in report.nodes],
         "continuity": report.continuity,
     }

@@ -74,7 +74,7 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     from .media import last_frame, sync_copies, thumbnail_uri
     from .model import FROM_CACHE
     from .joins import render_joins
-    from .page import PREVIZ_NOTE, render_page
+    from .page import PREVIZ_NOTE, render_characters, render_page
 
     manifest = Path(manifest)
     if doc is None:
@@ -154,6 +154,14 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     # ---- the continuity section: join frames from the final video, remembered by its key
     join_thumbs = _join_thumbs(doc, store, state.get("joins") or {})
     view.joins_html = render_joins(doc.get("continuity"), lambda f: join_thumbs.get(str(f)), view.board)
+
+    def reference_thumb(rel: str) -> str | None:
+        try:
+            return thumbnail_uri(files.html.parent / rel)
+        except Exception:  # a moved or unreadable reference shows as missing, it does not stop the page
+            return None
+
+    view.characters_html = render_characters(list(doc.get("characters") or []), reference_thumb)
 
     # ---- the page
     files.html.parent.mkdir(parents=True, exist_ok=True)

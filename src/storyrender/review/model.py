@@ -110,3 +110,4 @@ class PageView:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (node label, error)
     version: str = ""
     joins_html: str = ""  # the continuity section (:mod:`storyrender.review.joins`)
+    characters_html: str = ""  # the characters and their reference images

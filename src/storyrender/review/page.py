@@ -139,6 +139,24 @@ def _thumb(uri: str | None, alt: str, caption: str) -> str:
     return f'<figure>{img}<figcaption title="{e(caption)}">{e(caption)}</figcaption></figure>'
 
 
+def render_characters(characters: list, thumb) -> str:
+    """The characters section: each one's reference image (what providers that take references receive), its
+    description and its beats. *thumb* maps a reference path (relative to the page) to a data URI or None."""
+    if not characters:
+        return ""
+    cards = []
+    for c in characters:
+        ref = c.get("reference") or None
+        uri = thumb(ref["path"]) if ref else None
+        caption = f"{c.get('name', '')} · beats {', '.join(map(str, c.get('beats') or [])) or 'none'}"
+        alt = f"reference image of {c.get('name', '')}" if ref else "no reference image"
+        fig = _thumb(uri, alt, caption) if ref else f'<figure><div class="missing">no reference image</div>' \
+            f'<figcaption>{e(caption)}</figcaption></figure>'
+        cards.append(f'<div class="character" data-character="{e(c.get("name", ""))}">{fig}'
+                     f'<p dir="auto">{e(c.get("description", ""))}</p></div>')
+    return f'<h2>Characters</h2><section class="characters beats">{"".join(cards)}</section>'
+
+
 def _segment(b: BeatView, eager: bool) -> str:
     caption = f"segment · {b.seconds:g} s"
     if not b.segment_src:
@@ -289,6 +307,7 @@ def render_page(v: PageView) -> str:
 {_film(v)}
 <section class="stats" aria-label="totals">{''.join(stats)}</section>
 {v.joins_html}
+{v.characters_html}
 <h2>Beats</h2>
 <section class="beats">{beats}
 </section>
