@@ -28,7 +28,7 @@ from PIL import Image
 from storyrender import hookimpl
 from storyrender.errors import ProviderError, RefusedError, TransientError
 from storyrender.media.ffmpeg import encode_frames, run_ffmpeg
-from storyrender.providers.base import CALL_OPTIONS, Job, ModelInfo, Option, Price, Provider, Result
+from storyrender.providers.base import CALL_OPTIONS, Job, Limits, ModelInfo, Option, Price, Provider, Result
 
 _lock = threading.Lock()
 _active = {"now": 0, "max": 0}
@@ -83,6 +83,8 @@ class FakeProvider(Provider):
             ModelInfo("vid", frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}),
                       price=Price(per_second=price or None)),
             ModelInfo("img-only", frozenset({Job.TEXT_TO_IMAGE})),
+            ModelInfo("vid10", frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO}),
+                      limits=Limits(durations=(5.0, 10.0)), price=Price(per_second=price or None)),
         )
 
     def _image(self, request, ctx, job, base=None):

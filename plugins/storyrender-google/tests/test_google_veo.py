@@ -297,7 +297,8 @@ def test_check_rejects_what_veo_cannot_make_and_says_what_would_work(provider):
     ok = provider.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=1280, height=720, options={})
     assert ok == []
     problems = provider.check(Job.FIRST_LAST_VIDEO, veo, seconds=5, width=1280, height=720, options={})
-    assert problems == [f"google/{MODEL} makes clips of 4, 6, 8 s, not 5 s: set the beat's seconds to one of those"]
+    assert problems == [f"google/{MODEL} makes clips of 4, 6, 8 s, not 5 s: set the beat's seconds to one of those "
+                        "or a sum of them (a longer beat is made of several clips)"]
     problems = provider.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=640, height=480, options={})
     assert any("16:9, 9:16" in p for p in problems)
     problems = provider.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=1280, height=720,

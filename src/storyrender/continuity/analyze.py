@@ -20,7 +20,7 @@ from . import drift, seams
 __all__ = ["analyze", "cached", "summary", "summary_line", "violations", "ANALYSIS_VERSION"]
 
 #: bump when a measure changes (part of the remembered result's name)
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 def _keyframes(prepared) -> list[dict[str, Any]]:
@@ -62,7 +62,8 @@ def analyze(prepared, store) -> dict[str, Any] | None:
     if video is None:
         return None
     beats = [{"index": b.index, "id": b.id} for b in board.beats]
-    joins = seams.score_video(video, graph.info["pieces"], beats, board.output.fps)
+    joins = seams.score_video(video, graph.info["pieces"], beats, board.output.fps,
+                              inner=graph.info.get("inner_joins"))
     kfs = []
     for k in _keyframes(prepared):
         path = store.path(k["key"])

@@ -43,10 +43,19 @@ def _node(graph, key: str, built: Mapping[str, Mapping[str, Any]]) -> dict[str, 
 def _chain(graph, clip: str, built) -> list[dict[str, Any]]:
     """The clip's node, back through its repairs to the segment, then the segment's keyframes."""
     chain, key = [], clip
-    while graph[key].kind != "segment" and graph[key].inputs:
+    while graph[key].kind not in ("segment", "join") and graph[key].inputs:
         chain.append(_node(graph, key, built))
         key = graph[key].inputs[0]
     chain.append(_node(graph, key, built))
+    if graph[key].kind == "join":  # a beat made of model-sized clips: each clip, then its keyframes
+        subs = graph[key].inputs[graph[key].params["keyframes"]:]
+        seen = set()
+        for sub in subs:
+            for k in (sub, *graph[sub].inputs):
+                if k not in seen:
+                    seen.add(k)
+                    chain.append(_node(graph, k, built))
+        return chain
     for k in graph[key].inputs:
         chain.append(_node(graph, k, built))
     return chain

@@ -48,8 +48,11 @@ class Join:
     after: tuple[tuple[int, int], ...]  # ... and inside the next one
 
 
-def joins(pieces: Sequence[Mapping[str, Any]], n_beats: int) -> list[Join]:
-    """The joins of a timeline (:func:`storyrender.stitch.timeline.plan_pieces`, as dicts)."""
+def joins(pieces: Sequence[Mapping[str, Any]], n_beats: int,
+          inner: Mapping[int, Sequence[int]] | None = None) -> list[Join]:
+    """The joins of a timeline (:func:`storyrender.stitch.timeline.plan_pieces`, as dicts), plus
+    the joins *inside* beats made of model-sized clips (*inner*: beat -> its clip frames where
+    one clip meets the next; ``Join.into`` is then ``-1 - beat``)."""
     bodies = {p["beats"][0]: p for p in pieces if p["kind"] == "body"}
     junctions = {p["beats"][1]: p for p in pieces if p["kind"] == "junction"}
     out = []
@@ -71,6 +74,18 @@ def joins(pieces: Sequence[Mapping[str, Any]], n_beats: int) -> list[Join]:
         after = tuple((b + i, b + i + gap) for i in range(PAIRS)
                       if nxt is not None and b + i + gap < nxt["out_start"] + nxt["frames"])
         out.append(Join(k, a, b, name, before, after))
+    for k, offsets in (inner or {}).items():
+        body = bodies.get(int(k))
+        if body is None:
+            continue
+        lo, hi = body["out_start"], body["out_start"] + body["frames"]
+        for off in offsets:
+            b = lo + int(off) - body["start"]
+            if lo < b < hi:
+                a = b - 1
+                before = tuple((a - i - 1, a - i) for i in range(PAIRS) if a - i - 1 >= lo)
+                after = tuple((b + i, b + i + 1) for i in range(PAIRS) if b + i + 1 < hi)
+                out.append(Join(-1 - int(k), a, b, "clips", before, after))
     return out
 
 
@@ -119,12 +134,14 @@ def score_frames(join: Join, frames: Mapping[int, np.ndarray]) -> dict[str, Any]
 
 
 def score_video(video: Path, pieces: Sequence[Mapping[str, Any]], beats: Sequence[Mapping[str, Any]],
-                fps: int, *, min_seam: float = MIN_SEAM) -> list[dict[str, Any]]:
+                fps: int, *, min_seam: float = MIN_SEAM,
+                inner: Mapping[int, Sequence[int]] | None = None) -> list[dict[str, Any]]:
     """A seam record per join of *video*: the beats it joins, its frames and time, its score.
+    Joins inside a beat made of model-sized clips have ``from_beat == to_beat`` and ``inside``.
 
     :param beats: ``{"index", "id"}`` per beat, in order.
     """
-    js = joins(pieces, len(beats))
+    js = joins(pieces, len(beats), inner)
     wanted = {i for j in js for i in (j.a, j.b, *[x for p in j.before + j.after for x in p])}
     frames = _frames(video, wanted)
     out = []
@@ -132,10 +149,10 @@ def score_video(video: Path, pieces: Sequence[Mapping[str, Any]], beats: Sequenc
         rec = score_frames(j, frames)
         if not rec:
             continue
-        prev, nxt = beats[j.into - 1], beats[j.into]
+        prev, nxt = (beats[j.into - 1], beats[j.into]) if j.into > 0 else (beats[-1 - j.into],) * 2
         out.append({"from_beat": prev["index"], "to_beat": nxt["index"], "from": prev["id"], "to": nxt["id"],
                     "transition": j.transition, "frames": [j.a, j.b], "time": round(j.b / fps, 4),
-                    **rec, "flagged": rec["score"] < min_seam})
+                    **rec, "flagged": rec["score"] < min_seam, "inside": j.into < 0})
     return out
 
 

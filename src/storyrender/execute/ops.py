@@ -276,8 +276,14 @@ def _retime(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[
     return Outcome(out, info=retime_clip(inputs[0], node.spec.params["fps"], out, interpolate))
 
 
+def _join(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
+    from ..media.clipops import join_clips
+
+    return Outcome(out, info=join_clips(inputs[node.spec.params["keyframes"]:], out))
+
+
 #: the local operation of each non-provider kind: ``(node, inputs, out, tmp, log) -> Outcome``
 OPERATIONS: dict[str, Callable[..., Outcome]] = {
     "file": _file, "lastframe": _lastframe, "piece": _piece, "audio": _audio, "final": _final, "export": _export,
-    "colormatch": _colormatch, "trim": _trim, "retime": _retime,
+    "colormatch": _colormatch, "trim": _trim, "retime": _retime, "join": _join,
 }

@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..cache.keys import file_digest
+from ..spec.lengths import split_seconds
 from ..spec.model import Beat, Board
 from ..stitch import timeline
 from ..text import find_name
@@ -103,6 +104,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
     keyframes: list[dict] = []  # the keyframes the video passes through, for drift (continuity)
     prev_end: str | None = None
     anchor: str | None = None
+    inner: dict[int, list[int]] = {}  # beat (0-based) -> clip frames where its model-sized clips meet
     for beat in board.beats:
         prompt = resolved_prompt(board, beat)
         # ---- the beat's start
@@ -128,25 +130,64 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
         vch = resolution.get("video", beat)
         seg_spec = _job_spec(board, beat, vch, prompt=prompt, seconds=beat.seconds, fps=fps, take=beat.take,
                              camera=beat.camera, hints=hints)
+        # a beat longer than the model's longest clip: clips it can make, through intermediate
+        # keyframes (keyframes mode) or last frames (extend mode), joined into the beat's clip
+        parts = split_seconds(beat.seconds, vch.model.limits.durations) or (beat.seconds,)
+        stops, subs, tt = [start], [], t
+        for j, secs in enumerate(parts, 1):
+            if len(parts) == 1:
+                break
+            tt += secs
+            h = {"label": f"beat {beat.index}.{j}", "timecode": _timecode(tt)}
+            if j > 1 and board.mode == "extend":
+                stops.append(g.add(Node("lastframe", OpSpec({"suffix": ".png"}), (subs[-1],),
+                                        role=f"lastframe:{beat.id}.{j}", beat=beat.index,
+                                        label=f"last frame of segment {beat.index}.{j - 1}")))
+            elif j < len(parts) and board.mode == "keyframes":
+                kch = resolution.get("keyframe", beat)
+                spec = _job_spec(board, beat, kch, prompt=prompt, seconds=secs, camera=beat.camera, hints=h)
+                stops.append(provider_node("keyframe", f"keyframe:{beat.id}.{j}", beat, kch, spec, (stops[-1],),
+                                           f"keyframe {beat.index}.{j}"))
+            if board.mode == "keyframes" and j == len(parts):
+                break  # the last clip ends on the beat's end keyframe, made below
+            spec = _job_spec(board, beat, vch, prompt=prompt, seconds=secs, fps=fps, take=beat.take,
+                             camera=beat.camera, hints=h)
+            ends = (stops[j - 1], stops[j]) if board.mode == "keyframes" else (stops[j - 1],)
+            subs.append(provider_node("segment", f"segment:{beat.id}.{j}", beat, vch, spec, ends,
+                                      f"segment {beat.index}.{j}", seconds=secs))
         if board.mode == "keyframes":
             if beat.end_image is not None:
                 end = pinned(beat.end_image, f"keyframe:{beat.id}", beat, f"keyframe {beat.index} (pinned)")
             else:
                 kch = resolution.get("keyframe", beat)
-                spec = _job_spec(board, beat, kch, prompt=prompt, seconds=beat.seconds, camera=beat.camera,
+                spec = _job_spec(board, beat, kch, prompt=prompt, seconds=parts[-1], camera=beat.camera,
                                  hints=hints)
                 # anchored: from keyframe 0 (or the beat's own pinned start), not from keyframe k-1
                 source = start if board.keyframes != "anchored" or beat.start_image is not None else anchor
-                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch, spec, (source,),
+                end = provider_node("keyframe", f"keyframe:{beat.id}", beat, kch, spec, (stops[-1] if subs else source,),
                                     f"keyframe {beat.index}")
-            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
-                                f"segment {beat.index}", seconds=beat.seconds)
+            if subs:
+                spec = _job_spec(board, beat, vch, prompt=prompt, seconds=parts[-1], fps=fps, take=beat.take,
+                                 camera=beat.camera, hints=hints)
+                subs.append(provider_node("segment", f"segment:{beat.id}.{len(parts)}", beat, vch, spec,
+                                          (stops[-1], end), f"segment {beat.index}.{len(parts)}", seconds=parts[-1]))
+                seg = g.add(Node("join", OpSpec({"keyframes": 2}), (start, end) + tuple(subs), role=f"segment:{beat.id}",
+                                 beat=beat.index, label=f"segment {beat.index} ({len(subs)} clips)"))
+            else:
+                seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
+                                    f"segment {beat.index}", seconds=beat.seconds)
             keyframes.append({"index": beat.index, "beat": beat.index, "key": end, "characters": list(beat.characters)})
             prev_end = end
         else:
             end = None
-            seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
-                                f"segment {beat.index}", seconds=beat.seconds)
+            if subs:
+                seg = g.add(Node("join", OpSpec({"keyframes": 1}), (start,) + tuple(subs), role=f"segment:{beat.id}",
+                                 beat=beat.index, label=f"segment {beat.index} ({len(subs)} clips)"))
+            else:
+                seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
+                                    f"segment {beat.index}", seconds=beat.seconds)
+        if subs:
+            inner.setdefault(beat.index - 1, [round(sum(parts[:j]) * fps) for j in range(1, len(parts))])
         segments.append(seg)
         clips.append(post_segment(g, board, beat, seg, start, end))
         # Storyboard time (the sum of the beats' lengths, as a script is timed): transitions
@@ -156,6 +197,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 
     _add_stitch(g, board, resolution, segments, clips)
     g.info["keyframes"] = keyframes
+    g.info["inner_joins"] = inner
     return g
 
 

@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("colormatch", ".mp4", False, "segment", seconds=1.0),
     Kind("trim", ".mp4", False, "segment", seconds=0.5),
     Kind("retime", ".mp4", False, "segment", seconds=2.0),
+    Kind("join", ".mp4", False, "segment", seconds=1.0),
     Kind("piece", ".mp4", False, "stitch"),
     Kind("audio", ".m4a", False, "stitch"),
     Kind("final", ".mp4", False, "stitch", seconds=0.5),

@@ -1,4 +1,5 @@
-"""Frame-exact clip operations: trim to a part of a clip, retime to the board's frame rate.
+"""Frame-exact clip operations: trim to a part of a clip, retime to the board's frame rate, join
+model-sized clips into one.
 
 Both decode every frame and encode the result with :func:`storyrender.media.ffmpeg.encode_frames`
 (H.264, CRF 12), so the frames kept are the clip's own frames.
@@ -13,7 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["trim_clip", "trim_range", "retime_clip", "retime_plan"]
+__all__ = ["trim_clip", "trim_range", "retime_clip", "retime_plan", "join_clips"]
 
 
 def trim_range(start: float, end: float, fps: float, frames: int) -> tuple[int, int]:
@@ -92,3 +93,29 @@ def retime_clip(clip: Path, fps: int, out: Path,
 
     count = encode_frames((frame(i, k) for i, k, _ in plan), out, fps=fps, width=w, height=h)
     return {"source_fps": src_fps, "frames": count, "interpolated": sum(1 for _, k, _ in plan if k)}
+
+
+def join_clips(clips: Sequence[Path], out: Path) -> dict[str, Any]:
+    """Write *clips* one after another to *out*, each clip after the first without its first
+    frame (the frame the previous clip ended on: a shared keyframe or last frame), at the first
+    clip's rate and size."""
+    from .ffmpeg import encode_frames
+    from .probe import probe, read_frames
+
+    fps = probe(clips[0]).fps or 24
+    counts: list[int] = []
+
+    def frames():
+        for i, clip in enumerate(clips):
+            n = 0
+            for k, f in enumerate(read_frames(clip)):
+                if i and k == 0:
+                    continue
+                n += 1
+                yield f
+            counts.append(n)
+
+    first = next(read_frames(clips[0]))
+    h, w = first.shape[:2]
+    total = encode_frames(frames(), out, fps=max(1, round(fps)), width=w, height=h)
+    return {"clips": len(clips), "frames": total, "frames_per_clip": counts}

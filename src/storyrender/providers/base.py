@@ -526,7 +526,8 @@ class Provider:
                 allowed = ", ".join(f"{d:g}" for d in lim.durations)
                 problems.append(
                     f"{self.name}/{model.name} makes clips of {allowed} s, not {seconds:g} s: "
-                    f"set the beat's seconds to one of those"
+                    f"set the beat's seconds to one of those or a sum of them "
+                    f"(a longer beat is made of several clips)"
                 )
         if lim.aspect_ratios is not None:
             ratio = _aspect(width, height)

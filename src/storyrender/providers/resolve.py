@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import BoardError, BoardErrors
+from ..spec.lengths import split_seconds
 from ..spec.model import Beat, Board, ProviderRef
 from .base import TIMED_JOBS, Job, ModelInfo, Price, Provider
 
@@ -130,7 +131,9 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
                 continue
             choices[(role, beat.index)] = choice
             is_video = job.is_video
-            problems = choice.provider.check(job, choice.model, seconds=beat.seconds if is_video else None,
+            # a beat longer than the model's longest clip is made of clips it can make (graph.clips)
+            clips = split_seconds(beat.seconds, choice.model.limits.durations) if is_video else None
+            problems = choice.provider.check(job, choice.model, seconds=(clips or (beat.seconds,))[0] if is_video else None,
                                              width=board.output.width, height=board.output.height,
                                              options=choice.options)
             if is_video and beat.audio == "keep" and choice.provider.makes_audio(choice.model, choice.options) is False:
