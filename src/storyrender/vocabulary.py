@@ -52,6 +52,7 @@ class NodeKind(str, enum.Enum):
     COLORMATCH = "colormatch"  # a segment graded to match its neighbour
     TRIM = "trim"              # the part of a clip a beat keeps (trim: {start, end})
     RETIME = "retime"          # a slower clip brought to the board's rate (output.retime)
+    JOIN = "join"              # a beat's model-sized clips joined into one
     PIECE = "piece"            # one body or junction of the stitch
     AUDIO = "audio"            # the whole sound track
     FINAL = "final"            # the joined video
