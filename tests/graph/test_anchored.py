@@ -51,9 +51,9 @@ def test_anchored_drift_does_not_accumulate(write_board, cli, tmp_path):
         drifts[mode] = [d["drift"] for d in doc["continuity"]["drift"]]
     # chained: each pan starts where the last ended; anchored: every keyframe is one pan from keyframe 0
     chained, anchored = drifts["chained"], drifts["anchored"]
-    assert all(b > a for a, b in zip(chained, chained[1:])) and chained[5] > chained[1] + 0.05
-    assert max(anchored[1:]) - min(anchored[1:]) < 0.02
-    assert anchored[5] < chained[5] - 0.05
+    assert min(chained[2:]) > chained[1] + 0.02, chained  # keeps the distance it gained
+    assert max(anchored[1:]) - min(anchored[1:]) < 0.01, anchored
+    assert anchored[5] < chained[5] - 0.02
 
 
 def test_anchored_is_for_keyframes_mode(write_board, cli, tmp_path):
