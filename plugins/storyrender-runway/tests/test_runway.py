@@ -176,3 +176,11 @@ def test_listed_with_jobs_limits_and_lifecycle():
     assert p.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=640, height=480, options={})
     assert p.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=1280, height=720, options={"ratio": "960:960"})
     assert p.check(Job.FIRST_LAST_VIDEO, veo, seconds=6, width=1280, height=720, options={}) == []
+
+
+def test_a_file_that_is_not_a_video_clears_the_record(served, frames, tmp_path):
+    served.files["clip.mp4"] = b"<html>not a video</html>"
+    journal = MemoryJournal()
+    with pytest.raises(ProviderError):
+        RunwayProvider().video(video_request(frames), ctx_for(tmp_path, journal=journal))
+    assert journal.value is None and not (tmp_path / "seg.mp4").exists()

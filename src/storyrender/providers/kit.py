@@ -211,6 +211,21 @@ def save_video(data: bytes, path: str | os.PathLike, *, who: str, job_id: str | 
     return kind
 
 
+def save_fetched(data: bytes, request: Any, ctx: Any, *, video: bool, who: str, job_id: str) -> dict[str, Any]:
+    """Save a finished hosted job's file to ``ctx.output_path``: a video as it is, an image fitted to
+    the request's size. When the file is unusable the job's record is cleared (a new attempt must
+    submit again) and ``ProviderError`` is raised. Returns the image's facts (empty for a video)."""
+    try:
+        if video:
+            save_video(data, ctx.output_path, who=who, job_id=job_id)
+            return {}
+        return save_png_fitted(data, ctx.output_path, request.width, request.height, who=who, job_id=job_id)
+    except ProviderError:
+        if ctx.journal is not None:
+            ctx.journal.clear()
+        raise
+
+
 # -- audio --------------------------------------------------------------------------------------
 
 

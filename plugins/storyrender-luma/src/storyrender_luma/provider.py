@@ -199,16 +199,7 @@ class _Generation:
         data = kit.download(url, who=self.who, job_id=job_id)  # TransientError: the retry resumes
         ctx, request = self.ctx, self.request
         info: dict[str, Any] = {"job_id": job_id, "model": request.model}
-        try:
-            if self.kind == "video":
-                kit.save_video(data, ctx.output_path, who=self.who, job_id=job_id)
-            else:
-                info.update(kit.save_png_fitted(data, ctx.output_path, request.width, request.height, who=self.who,
-                                                job_id=job_id))
-        except ProviderError:
-            if ctx.journal is not None:
-                ctx.journal.clear()  # not a usable file: a new attempt must submit again
-            raise
+        info.update(kit.save_fetched(data, request, ctx, video=self.kind == "video", who=self.who, job_id=job_id))
         return Result(ctx.output_path, cost_usd=None, info=info)
 
     def cancel(self, job_id: str) -> bool:

@@ -252,16 +252,7 @@ class _Task:
         credits = getattr(getattr(task, "cost", None), "credits", None)
         if credits is not None:
             info["credits"] = credits
-        try:
-            if self.video:
-                kit.save_video(data, ctx.output_path, who=self.who, job_id=job_id)
-            else:
-                info.update(kit.save_png_fitted(data, ctx.output_path, request.width, request.height, who=self.who,
-                                                job_id=job_id))
-        except ProviderError:
-            if ctx.journal is not None:
-                ctx.journal.clear()  # not a usable file: a new attempt must submit again
-            raise
+        info.update(kit.save_fetched(data, request, ctx, video=self.video, who=self.who, job_id=job_id))
         return Result(ctx.output_path, cost_usd=None, info=info)
 
     def cancel(self, job_id: str) -> bool:
