@@ -108,7 +108,7 @@ def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict
     allowed = (project_root(path.parent), *(d.resolve() for d in template_dirs()))
     outside = not path_text_problem(ext) and not _within((path.parent / ext).resolve(), allowed)
     if outside and ("/" in ext or "\\" in ext or ext.startswith(".")):
-        raise BoardError(f"extends: {shorten(repr(ext))} points outside the project", file=p.file, line=p.line,
+        raise BoardError(f"{shorten(repr(ext))} points outside the project", file=p.file, line=p.line,
                          column=p.column, pointer="/extends",
                          hint="Extend a template inside the project, or a template name (`storyrender templates`). "
                               "A file outside the project is never read.")
