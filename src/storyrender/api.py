@@ -28,6 +28,7 @@ from .graph.prepared import Prepared
 from .outputs import continuity_scores, manifest_path, publish_outputs, write_manifest, write_review, written_seconds
 from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import resolve_board
+from .review import review_paths
 from .spec import Board, load_board
 
 __all__ = ["Prepared", "prepare", "plan", "missing_keys", "check_keys", "build", "build_many", "PlanRow",
@@ -157,5 +158,6 @@ def _write_board(p: Prepared, report: BuildReport, store: Store, *, publish: boo
         if warning:
             report.warnings.append(warning)
     if publish:
-        path, doc = write_manifest(p, report)
-        write_review(path, store, report, doc)
+        path, doc, written = write_manifest(p, report, store)
+        if written or not review_paths(path).html.exists():  # an unchanged manifest keeps its page
+            write_review(path, store, report, doc)

@@ -5,6 +5,7 @@ name is spelled. The store only keeps values (:meth:`Store.get_state`); this mod
 | --- | --- | --- |
 | ``board`` | the board's path | the last build's snapshot (what ``plan`` explains against) |
 | ``published`` | the output path | ``{dest: [key, size, mtime_ns]}`` of what was copied out |
+| ``manifest`` | the manifest's path | the digest of what it says (its time aside), its size and mtime |
 | ``review`` | the review page's path | what the page was last written from |
 | ``continuity`` | a digest of what was measured | the seam and drift scores |
 | ``settings`` | a setting's name | its value (``max_bytes``) |
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BOARD", "PUBLISHED", "REVIEW", "CONTINUITY", "SETTINGS", "name", "read", "write"]
+__all__ = ["BOARD", "PUBLISHED", "MANIFEST", "REVIEW", "CONTINUITY", "SETTINGS", "name", "read", "write"]
 
-BOARD, PUBLISHED, REVIEW, CONTINUITY, SETTINGS = "board", "published", "review", "continuity", "settings"
-_KINDS = (BOARD, PUBLISHED, REVIEW, CONTINUITY, SETTINGS)
+BOARD, PUBLISHED, MANIFEST, REVIEW = "board", "published", "manifest", "review"
+CONTINUITY, SETTINGS = "continuity", "settings"
+_KINDS = (BOARD, PUBLISHED, MANIFEST, REVIEW, CONTINUITY, SETTINGS)
 
 
 def name(kind: str, subject: Any) -> str:

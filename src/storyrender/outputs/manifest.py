@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from .. import __version__
 from ..atomic import write_text
+from ..cache import state
+from ..cache.store import Store
 from ..execute.runner import BuildReport
 from ..graph.prepared import Prepared
 from ..spec import Board
@@ -64,9 +67,20 @@ def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:
     }
 
 
-def write_manifest(prepared: Prepared, report: BuildReport) -> tuple[Path, dict[str, Any]]:
-    """Write the board's manifest; its path and the document written."""
+def write_manifest(prepared: Prepared, report: BuildReport, store: Store) -> tuple[Path, dict[str, Any], bool]:
+    """Write the board's manifest unless the file already says the same (when and how long aside): its
+    path, the document and whether it was written. A build that changed nothing leaves the file (and
+    the time of the build that wrote it) untouched."""
     path = manifest_path(prepared.board)
     doc = manifest_doc(prepared, report)
+    timeless = {k: v for k, v in doc.items() if k != "created"}
+    timeless["totals"] = {k: v for k, v in doc["totals"].items() if k != "seconds"}
+    said = json.dumps(timeless, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(said.encode("utf-8")).hexdigest()
+    st = path.stat() if path.exists() else None
+    if st and state.read(store, state.MANIFEST, path) == [digest, st.st_size, st.st_mtime_ns]:
+        return path, doc, False
     write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    return path, doc
+    st = path.stat()
+    state.write(store, state.MANIFEST, path, [digest, st.st_size, st.st_mtime_ns])
+    return path, doc, True
