@@ -155,18 +155,33 @@ class LiveReporter(LogReporter):
             if n.kind == "segment":
                 ids[n.beat] = n.role.split(":", 1)[1]
         rows = sorted(beats.items())
-        if len(rows) > 30:  # long boards: show the active region only
-            active = [b for b, r in rows if any(s in ("rendering", "failed") for c in r.values() for s in c)]
-            first = max(0, (active[0] if active else 1) - 5)
-            rows = rows[first:first + 30]
+        messages = self.messages[-3:]
+        # Fit the terminal: the summary line, the table's header and the last messages always show; finished beats
+        # collapse into one line first, then the beats furthest from the work in progress.
+        budget = max(2, self.console.size.height - 3 - len(messages))
+        hidden = 0
+        if len(rows) > budget:
+            finished = {b for b, r in rows if all(s in ("rendered", "cached", "not needed") for c in r.values() for s in c)}
+            keep = [(b, r) for b, r in rows if b not in finished]
+            if len(keep) > budget - 1:
+                active = [b for b, r in keep if any(s in ("rendering", "failed") for c in r.values() for s in c)]
+                first = max(0, next((i for i, (b, _) in enumerate(keep) if active and b == active[0]), 0) - 2)
+                keep = keep[first:first + budget - 1]
+            hidden = len(rows) - len(keep)
+            rows = keep
         for b, r in rows:
             table.add_row(str(b), ids.get(b, ""), *(self._cell(r[c]) for c in ("keyframe", "segment", "pieces")))
+        if hidden:
+            table.add_row("…", f"{hidden} more beats", "", "", "")
         done = sum(1 for s in self.state.values() if s in ("rendered", "cached", "not needed", "failed", "skipped"))
-        footer = f"{done}/{len(self.state)} nodes · {time.monotonic() - self.t0:.1f}s   " + "  ".join(other)
+        summary = f"{done}/{len(self.state)} nodes · {time.monotonic() - self.t0:.1f}s   " + "  ".join(other)
         from rich.console import Group
         from rich.text import Text
 
-        return Group(table, Text.from_markup(footer), *[Text(m) for m in self.messages[-5:]])
+        head = Text.from_markup(summary, overflow="ellipsis")
+        head.no_wrap = True
+        return Group(head, table,
+                     *[Text(m, overflow="ellipsis", no_wrap=True) for m in messages])
 
     def _cell(self, states: list[str]) -> str:
         if not states:
