@@ -279,3 +279,12 @@ def test_every_video_player_has_a_poster_image(built):
         assert m, tag
         with Image.open(io.BytesIO(base64.b64decode(m.group(1)))) as im:  # a real, decodable picture
             assert im.size[0] > 16 and im.size[1] > 8
+
+
+def test_the_page_shows_keyframe_legibility_against_keyframe_0(built):
+    page = _page(built[0])
+    ratios = [float(x) for x in re.findall(r">end · [^<]*edges (\d+\.\d\d)× k0<", page)]
+    assert len(ratios) == 3, page.count("edges")  # one per end keyframe (the caption's text)
+    assert all(0.3 < r < 1.5 for r in ratios), ratios
+    m = re.search(r'<div class="k">Legibility</div><div class="v">(\d+\.\d\d)×</div>', page)
+    assert m and float(m.group(1)) == max(ratios)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MEASURE_WIDTH", "small", "mad", "compensated_mad", "flow_magnitude", "ssim", "colour_distance"]
+__all__ = ["MEASURE_WIDTH", "small", "mad", "compensated_mad", "flow_magnitude", "ssim", "colour_distance",
+           "edge_energy"]
 
 #: images are measured at most this wide (height follows the aspect ratio)
 MEASURE_WIDTH = 128
@@ -104,3 +105,13 @@ def colour_distance(a: np.ndarray, b: np.ndarray) -> float:
     ha, hb = _hist(a), _hist(b)
     per_channel = np.sqrt(np.clip(1.0 - np.sqrt(ha * hb).sum(axis=1), 0.0, 1.0))
     return float(per_channel.mean())
+
+
+def edge_energy(img: np.ndarray) -> float:
+    """Mean absolute Sobel gradient of the full-size luma (x plus y, 0..255 scale): the legibility measure of
+    keyframes. Resampling artefacts (moire, piled-up silhouettes, ghost text) raise it; a clean panel keeps it
+    near that of a fresh drawing, so a keyframe's ratio to keyframe 0 shows degradation over a long board."""
+    import cv2
+
+    g = cv2.cvtColor(np.ascontiguousarray(img[..., :3], dtype=np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Sobel(g, cv2.CV_32F, 1, 0)).mean() + np.abs(cv2.Sobel(g, cv2.CV_32F, 0, 1)).mean())

@@ -115,6 +115,7 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
 
     for bv, m in zip(view.beats, got.media):
         bv.start_thumb, bv.end_thumb = thumb(m.start), thumb(m.end)
+    _legibility(view.beats, got.media, image_of)
 
     # ---- segment copies (copied again only when their key changed)
     wanted = {m.segment_name: m.segment for m in got.media if m.segment is not None}
@@ -214,3 +215,35 @@ def write_review_after_build(manifest: str | os.PathLike, store, report, *,
     if isinstance(outputs, dict):
         outputs["review"] = str(files.html)
     return files.html
+
+
+def _legibility(beats, media, image_of) -> None:
+    """Each beat's end keyframe edge energy over keyframe 0's (:func:`storyrender.media.measure.edge_energy`)."""
+    import numpy as np
+
+    from ..media.measure import edge_energy
+
+    def energy(ref) -> float | None:
+        if ref is None or ref.path is None:
+            return None
+        try:
+            img = image_of(ref)
+            if not isinstance(img, np.ndarray):
+                img = np.asarray(img.convert("RGB") if hasattr(img, "convert") else _open_rgb(img))
+            return edge_energy(img)
+        except Exception:  # a damaged artifact has no measure; it does not stop the page
+            return None
+
+    base = energy(media[0].start) if media else None
+    if not base:
+        return
+    for bv, m in zip(beats, media):
+        e = energy(m.end)
+        bv.legibility = round(e / base, 2) if e is not None else None
+
+
+def _open_rgb(path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB")

@@ -64,6 +64,7 @@ class BeatView:
     segment_src: str | None = None  # relative URL of the segment copy
     nodes: list[NodeView] = field(default_factory=list)
     animatic: bool = False  # made by the offline local provider
+    legibility: float | None = None  # edge energy of the end keyframe over keyframe 0's
 
     @property
     def cached(self) -> bool:

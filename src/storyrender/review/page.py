@@ -211,7 +211,7 @@ def _beat(b: BeatView, eager: bool) -> str:
 <span class="badges">{''.join(badges)}</span></header>
 <div class="media">
 {_thumb(b.start_thumb, f"beat {b.index} start keyframe", f"start · {b.start_label}")}
-{_thumb(b.end_thumb, f"beat {b.index} end keyframe", f"end · {b.end_label}")}
+{_thumb(b.end_thumb, f"beat {b.index} end keyframe", f"end · {b.end_label}" + (f" · edges {b.legibility:.2f}× k0" if b.legibility is not None else ""))}
 {_segment(b, eager)}
 </div>
 <div class="about">
@@ -278,6 +278,9 @@ def render_page(v: PageView) -> str:
     ]
     if v.reused_usd:
         stats.append(_stat("Saved", _money(v.reused_usd), "cached results not paid again"))
+    leg = [b.legibility for b in v.beats if b.legibility is not None]
+    if leg:  # keyframes stay as legible as keyframe 0 (edge energy); over 1.5x they degrade
+        stats.append(_stat("Legibility", f"{max(leg):.2f}×", "max keyframe edge energy / keyframe 0"))
     stats.append(_stat("Build time", _dur(float(t.get("seconds", 0.0))), f"{int(t.get('failed', 0))} failed"))
     beats = "".join(_beat(b, i < EAGER_SEGMENTS) for i, b in enumerate(v.beats))
     contact = (f'<section class="contact"><h2>Contact sheet</h2><a href="{e(v.contact_src)}">'
