@@ -58,3 +58,38 @@ def test_the_subjects_a_prompt_names_are_marked():
     white = lambda im: int((im[y0:y1].min(axis=2) > 235).sum())  # noqa: E731
     dark = lambda im: int((im[y0:y1].max(axis=2) < 40).sum())  # noqa: E731
     assert white(cat) > white(empty) + 30 and dark(cat) > dark(empty) + 30, (white(cat), white(empty))
+
+
+def test_a_next_keyframe_carries_the_scenery_but_not_the_previous_subject_marks():
+    """The previous panel's silhouettes and name labels are not carried (no ghost piling up over a chain): the next
+    keyframe of a panel with a marked cat equals, away from its own marks, the next keyframe of the same scenery with
+    no marks."""
+    w, h = 320, 180
+    y0, y1 = draw.layout(w, h).band
+    prompt, seed = "Mia walks through a quiet forest. Mia is a small orange cat", 7
+    marked = draw.draw_keyframe(prompt, seed, w, h, label="beat 1", timecode="00:00")
+    clean = marked.copy()
+    clean[y0:y1] = draw._scene(prompt, seed, w, y1 - y0)[: y1 - y0]
+    assert np.abs(marked[y0:y1].astype(int) - clean[y0:y1]).mean() > 0.5  # the marks are there to carry
+    after = lambda prev: draw.next_keyframe(prev, "the wind rises over the hills", 9, camera="pan-right",  # noqa: E731
+                                            seconds=1, label="beat 2", timecode="00:01")[y0:y1].astype(int)
+    diff = np.abs(after(marked) - after(clean)).max(axis=2)
+    assert (diff > 40).mean() < 0.002, (diff > 40).mean()  # no ghost silhouette or label
+    assert np.abs(after(marked) - after(clean)).mean() < 1.0
+
+
+def test_a_character_stays_fully_drawn_in_every_keyframe_of_a_chain():
+    """Twelve chained panels about one character: each shows its silhouette and white name label at full strength
+    (a carried mark would fade beat by beat, the old one's ghost beside the new)."""
+    w, h = 320, 180
+    y0, y1 = draw.layout(w, h).band
+    prompts = ["Mia steps into a forest. Mia is a small cat", "Mia climbs a tree. Mia is a small cat",
+               "Mia naps on a branch. Mia is a small cat"]
+    white = lambda im: int((im[y0:y1].min(axis=2) > 235).sum())  # noqa: E731
+    dark = lambda im: int((im[y0:y1].max(axis=2) < 30).sum())  # noqa: E731
+    img = draw.draw_keyframe(prompts[0], 1, w, h, label="beat 1", timecode="00:00")
+    first_dark = dark(img)
+    for k in range(1, 13):
+        img = draw.next_keyframe(img, prompts[k % 3], k, camera=CAMERAS[k % 6], seconds=1, label=f"beat {k}",
+                                 timecode="00:00")
+        assert white(img) >= 15 and dark(img) > 0.5 * first_dark, (k, white(img), dark(img), first_dark)

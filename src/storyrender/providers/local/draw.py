@@ -692,16 +692,31 @@ def draw_keyframe(prompt: str, seed: int, width: int, height: int, *, label: str
 
 
 #: how much of the previous keyframe (moved by the camera) a next keyframe keeps; the rest is drawn fresh from its
-#: own prompt in the same camera move, so keyframe k holds keyframe k-j at weight CARRY**j: continuity from beat to
-#: beat, but no resampled copy of a resampled copy (its artefacts and old silhouettes fade instead of piling up)
+#: own prompt in the same camera move, so keyframe k holds keyframe k-j's scenery at weight CARRY**j: continuity from
+#: beat to beat, but no resampled copy of a resampled copy. The subjects' silhouettes and name labels are never
+#: carried: they are taken out of the previous panel (:func:`_without_marks`) and drawn at full strength on the
+#: blend, so a panel shows who is in *this* beat, not the ghosts of who was in the last ones.
 CARRY = 0.55
+
+
+def _without_marks(band: np.ndarray) -> np.ndarray:
+    """*band* with the subject marks (:func:`_mark_subjects`: near-black silhouettes, white labels with a black
+    stroke) painted over from their surroundings."""
+    import cv2  # only the chained keyframe needs it
+
+    lo, hi = band.min(axis=2), band.max(axis=2)
+    mask = ((lo >= 238) | (hi <= 26)).astype(np.uint8)
+    if not mask.any():
+        return band
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=max(1, band.shape[0] // 120))
+    return cv2.inpaint(np.ascontiguousarray(band), mask, 3, cv2.INPAINT_TELEA)
 
 
 def next_keyframe(previous: np.ndarray, prompt: str, seed: int, *, camera: str | None, seconds: float, label: str,
                   timecode: str) -> np.ndarray:
-    """The keyframe *seconds* after *previous*: the camera's move of the previous scene, blended with the new
-    prompt's scene drawn fresh and moved the same way (see :data:`CARRY`), its subjects marked (:func:`subjects`),
-    new text."""
+    """The keyframe *seconds* after *previous*: the camera's move of the previous scenery, blended with the new
+    prompt's scenery drawn fresh and moved the same way (see :data:`CARRY`), this prompt's subjects marked on top
+    (:func:`subjects`), new text."""
     prev = np.ascontiguousarray(previous[..., :3], dtype=np.uint8)
     h, w = prev.shape[:2]
     _check_size(w, h)
@@ -709,16 +724,20 @@ def next_keyframe(previous: np.ndarray, prompt: str, seed: int, *, camera: str |
     lay = layout(w, h)
     y0, y1 = lay.band
     bh = y1 - y0
-    scene = prev[y0:y1]
+    scene = _without_marks(prev[y0:y1]) if bh > 1 else prev[y0:y1]
     pal = _palette(prompt, int(seed))
-    fresh = _mark_subjects(_scene(prompt, int(seed), w, max(1, bh))[:bh], prompt, int(seed), pal)
+    fresh = _scene(prompt, int(seed), w, max(1, bh))[:bh]
+    marked = _mark_subjects(fresh, prompt, int(seed), pal)
+    marks = np.any(marked != fresh, axis=2).astype(np.float32)
     move, strength = camera_move(camera, int(seed), prompt)
     if move != "static" and bh > 1:
         m = camera_matrix(move, strength, seconds, w, bh)
-        scene, fresh = _warp(scene, m), _warp(fresh, m)
+        scene, fresh, marked = _warp(scene, m), _warp(fresh, m), _warp(marked, m)
+        marks = _warp((marks * 255).astype(np.uint8)[..., None].repeat(3, axis=2), m)[..., 0] / 255.0
     else:
         scene = scene.copy()
     out = CARRY * scene.astype(np.float32) + (1 - CARRY) * fresh.astype(np.float32)
+    out = out * (1 - marks[..., None]) + marked.astype(np.float32) * marks[..., None]
     img = np.empty((h, w, 3), np.uint8)
     img[y0:y1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return _overlay(img, prompt, label or "", timecode or "", pal.accent)
