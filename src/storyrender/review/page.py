@@ -85,6 +85,9 @@ overflow:hidden;text-overflow:ellipsis}
 .stat .v{font-size:22px;font-weight:650;margin-top:2px}
 .stat .s{font-size:12px;color:var(--muted)}
 .beats{display:grid;gap:16px}
+.characters{grid-template-columns:repeat(auto-fill,minmax(180px,240px))}
+.character{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:10px}
+.character p{font-size:13px;margin:6px 0 0}
 .beat{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:16px;
 display:grid;grid-template-columns:minmax(0,7fr) minmax(0,5fr);gap:16px 20px}
 .beat>header{grid-column:1/-1;display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px}

@@ -35,6 +35,8 @@ BOARD = textwrap.dedent(f"""\
     output: {{size: 320x180, fps: {FPS}}}
     seconds: {SECONDS}
     providers: {{image: local, keyframe: local, video: local}}
+    characters:
+      kite: {{description: a red kite with a long tail}}
     beats:
       - prompt: "a red kite over the <b>hills</b> — \\"quoted\\""
       - prompt: a blue boat on a lake
@@ -119,6 +121,10 @@ def test_review_page_plays_in_chromium(page, driver):
     # nothing blocked or broken (a CSP violation or a missing file is logged as SEVERE)
     errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not errors, errors
+
+    # a character without a reference image is a small card, not a frame-sized black box
+    card = driver.find_element("css selector", '.character[data-character="kite"]')
+    assert "no reference image" in card.text and card.size["height"] < 300 and card.size["width"] < 400, card.size
 
     ARTIFACTS.mkdir(exist_ok=True)
     time.sleep(0.3)
