@@ -117,3 +117,31 @@ def test_the_readme_lists_every_installed_model_with_its_status():
     section = readme.split("<!-- models:begin -->\n", 1)[1].split("\n<!-- models:end -->", 1)[0]
     assert section.strip() == model_table(load_registry()).strip(), \
         "README's model table is stale: paste `storyrender providers --markdown` between the models markers"
+
+
+def test_no_board_doc_or_written_board_suggests_a_shut_down_model():
+    """Every ``provider/model`` the README, the docs, the example boards and a board written by ``new`` suggest is
+    served today (lines that say a model is shut down are the lifecycle table itself)."""
+    import re
+    from pathlib import Path
+
+    from storyrender.plugins.manager import load_registry
+
+    root = Path(__file__).resolve().parents[2]
+    registry = {p.name: p for p in load_registry()}
+    texts = {str(f.relative_to(root)): f.read_text("utf-8") for f in
+             [root / "README.md", *root.glob("docs/*.md"), *root.glob("storyboards/**/*.yaml"),
+              *root.glob("plugins/*/README.md")]}
+    texts["storyrender new"] = (root / "src/storyrender/story/board_text.py").read_text("utf-8")
+    found = []
+    for where, text in texts.items():
+        for line in text.splitlines():
+            if "shut down" in line or "retired" in line or "was shut" in line:
+                continue
+            for prov, model in re.findall(r"\b([a-z]+)/([\w.\-]+(?:/[\w.\-]+)?)", line):
+                p = registry.get(prov)
+                if p is None or model not in {m.name for m in p.models}:
+                    continue
+                if p.model_info(model).status == "shut_down":
+                    found.append(f"{where}: {prov}/{model}: {line.strip()}")
+    assert not found, "\n".join(found)

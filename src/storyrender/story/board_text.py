@@ -72,7 +72,7 @@ def board_text(board_dir: Path, story: Story, *, premise: str, style: str, size:
         "  image: local                # text -> the first keyframe (local: the offline animatic, free)",
         "  keyframe: local             # previous keyframe + beat prompt -> the next keyframe",
         f"  video: {video:<20} # first + last keyframe -> the beat's clip",
-        "  # `storyrender providers` lists the others, e.g. video: google/veo-3.1-generate-preview",
+        "  # `storyrender providers` lists the others, e.g. video: google/veo-3.1-generate-001",
         "",
         "captions:",
         "  burn: true                  # draw each beat's caption into the picture",
