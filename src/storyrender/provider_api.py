@@ -2,7 +2,7 @@
 
 Import from here (``from storyrender.provider_api import Provider, Job, run_hosted, ...``); the
 names below are the public surface for third-party plugins, pinned by
-``tests/test_provider_api.py``, and kept stable across minor versions. Anything else in
+``tests/core/test_provider_api.py``, and kept stable across minor versions. Anything else in
 storyrender is internal. See ``docs/plugins.md``.
 """
 
