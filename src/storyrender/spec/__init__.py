@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from .compose import compose
-from .model import Board, Beat, build_board
+from .board import build_board
+from .model import Board, Beat
 from .validate import validate_document
 
 __all__ = ["load_board", "Board", "Beat"]

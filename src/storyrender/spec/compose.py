@@ -64,7 +64,7 @@ def find_template(ref: str, base: Path, *, inside: tuple[Path, ...] = ()) -> Pat
     With *inside*, a path is followed only when it resolves (symlinks included) into one of
     those folders: :class:`BoardError`-worthy escapes return None and are reported by the caller.
     """
-    from .model import path_text_problem
+    from .paths import path_text_problem
 
     if path_text_problem(ref):
         return None
@@ -103,7 +103,7 @@ def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict
     if depth >= MAX_DEPTH:
         raise BoardError(f"templates extend each other more than {MAX_DEPTH} levels deep",
                          file=p.file, line=p.line, column=p.column, pointer="/extends")
-    from .model import path_text_problem, project_root
+    from .paths import path_text_problem, project_root
 
     allowed = (project_root(path.parent), *(d.resolve() for d in template_dirs()))
     outside = not path_text_problem(ext) and not _within((path.parent / ext).resolve(), allowed)
