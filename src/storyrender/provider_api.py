@@ -8,7 +8,7 @@ storyrender is internal. See ``docs/plugins.md``.
 
 from __future__ import annotations
 
-from .errors import MissingKeyError, ProviderError, RefusedError, TransientError
+from .errors import ArtifactError, MissingKeyError, ProviderError, RefusedError, TransientError
 from .graph.spec import OPTIONAL_FIELDS, vendor_seed
 from .plugins.hookspecs import hookimpl
 from .providers import kit, stainless
@@ -41,7 +41,24 @@ __all__ = [
     # hosted jobs
     "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
     # errors
-    "ProviderError", "TransientError", "RefusedError", "MissingKeyError",
+    "ProviderError", "TransientError", "RefusedError", "MissingKeyError", "ArtifactError",
+    # media: a file's facts, ffmpeg
+    "probe", "run_ffmpeg",
     # the toolkit (images, videos, prompts, downloads, input mappings); Stainless SDKs' submission rule
     "kit", "stainless",
 ]
+
+
+def probe(path, *, count_frames: bool = True):
+    """The facts of a media file read with PyAV (``width``, ``height``, ``fps``, ``frames``,
+    ``duration``, ``has_audio``); raises :class:`ArtifactError` when it is not readable media."""
+    from .media.probe import probe as read
+
+    return read(path, count_frames=count_frames)
+
+
+def run_ffmpeg(args, *, what: str = "ffmpeg", input: bytes | None = None) -> None:
+    """Run ffmpeg with *args* (everything after the binary); raises ``StitchError`` on failure."""
+    from .media.ffmpeg import run_ffmpeg as run
+
+    run(args, what=what, input=input)

@@ -8,7 +8,8 @@ PINNED = {
     "Provider", "Job", "ModelInfo", "Lifecycle", "Limits", "Price", "Option", "CALL_OPTIONS", "OPTIONAL_FIELDS",
     "ImageRequest", "KeyframeRequest", "VideoRequest", "SpeechRequest", "StoryRequest", "AudioRequest", "Result", "RunContext", "JobJournal",
     "hookimpl", "vendor_seed", "run_hosted", "HostedJob", "JobStatus", "SubmitUncertain", "JobGone", "Stopped",
-    "ProviderError", "TransientError", "RefusedError", "MissingKeyError", "kit", "stainless",
+    "ProviderError", "TransientError", "RefusedError", "MissingKeyError", "ArtifactError", "kit", "stainless",
+    "probe", "run_ffmpeg",
 }
 
 

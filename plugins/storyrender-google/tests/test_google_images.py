@@ -25,7 +25,7 @@ from storyrender.providers.base import RunContext
 from storyrender.providers.hosted import SubmitUncertain
 from storyrender.testing import png_bytes
 from storyrender_google import PRICES
-from storyrender_google.provider import nearest_aspect
+from storyrender_google.images import nearest_aspect
 
 
 def _no_leftovers(ctx: RunContext) -> None:

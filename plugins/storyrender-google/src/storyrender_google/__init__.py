@@ -4,9 +4,10 @@ Registered through the ``storyrender`` entry-point group. Importing this package
 ``google.genai``: that happens inside the provider's methods, so ``storyrender --help`` stays fast.
 """
 
-from storyrender import hookimpl
+from storyrender.provider_api import hookimpl
 
-from .provider import PRICES, GoogleProvider
+from .catalogue import PRICES
+from .provider import GoogleProvider
 
 __all__ = ["GoogleProvider", "PRICES", "register_providers"]
 

@@ -61,7 +61,7 @@ def write_story(provider, request: StoryRequest, ctx: RunContext, *, submit, ver
     who = f"google/{request.model}"
     config = types.GenerateContentConfig(system_instruction=request.system or None, response_mime_type="application/json",
                                          response_json_schema=dict(request.schema))
-    client = provider._client(ctx, vertex=vertex)
+    client = provider.client(ctx, vertex=vertex)
     ctx.log(f"{who}: writing {len(request.beats)} beats")
     try:
         response = submit(lambda: client.models.generate_content(model=request.model, contents=request.instructions,
