@@ -5,7 +5,7 @@ The ``replicate`` SDK is imported only when a job runs, so listing providers cos
 
 from __future__ import annotations
 
-from storyrender import hookimpl
+from storyrender.provider_api import hookimpl
 
 from .provider import ReplicateProvider
 
