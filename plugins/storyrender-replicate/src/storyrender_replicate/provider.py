@@ -106,7 +106,8 @@ class ReplicateProvider(Provider):
                "duration, seed, aspect_ratio, negative_prompt)"),
         Option("params", dict, None, "extra input values sent to the model as they are"),
         Option("durations", list, None, "clip lengths (seconds) a custom model accepts"),
-        Option("keyframe_prompt", str, kit.NEXT_KEYFRAME_PROMPT, "template of next-keyframe prompts ({seconds}, {prompt})"),
+        Option("keyframe_prompt", str, kit.NEXT_KEYFRAME_PROMPT,
+               "template of next-keyframe prompts ({seconds}, {prompt})"),
         Option("read_timeout", float, 120.0, "HTTP read timeout of one request, seconds", identity=False),
         Option("wait", int, None, "hold the create request open up to N s (Prefer: wait); default 60 images, "
                "0 (off) video", identity=False),
