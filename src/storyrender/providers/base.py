@@ -29,20 +29,22 @@ ones in ``ctx.call``). Vendor jobs that are submitted and polled go through
 :func:`storyrender.providers.hosted.run_hosted`, which records the vendor's job id so a retry or
 a rerun resumes it instead of paying again. Errors are raised as :mod:`storyrender.errors` types: ``TransientError`` for
 faults worth retrying, ``RefusedError`` for content-policy refusals, ``ProviderError`` otherwise.
+
+The contract's types live beside this module (:mod:`.models`, :mod:`.options`, :mod:`.requests`,
+:mod:`.context`) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
 import os
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from ..errors import MissingKeyError
 from ..vocabulary import Job
+from .context import JobJournal, Result, RunContext
+from .models import STATUSES, TIMED_JOBS, Limits, Lifecycle, ModelInfo, Price
+from .options import CALL_OPTIONS, LEGACY_CALL_OPTIONS, Option
+from .requests import AudioRequest, ImageRequest, KeyframeRequest, SpeechRequest, StoryRequest, VideoRequest
 
 __all__ = [
     "Job",
@@ -59,368 +61,16 @@ __all__ = [
     "AudioRequest",
     "Result",
     "RunContext",
+    "JobJournal",
     "Provider",
     "Option",
     "CALL_OPTIONS",
+    "TIMED_JOBS",
 ]
 
 
-@dataclass(frozen=True)
-class Price:
-    """A model's list price, and the date it was taken (prices change: boards may override).
-
-    ``per_image`` for image models, ``per_second`` for video models (times the beat's seconds),
-    ``per_call`` for anything billed per request.
-    """
-
-    per_image: float | None = None
-    per_second: float | None = None
-    per_call: float | None = None
-    as_of: str = ""
-
-    @property
-    def known(self) -> bool:
-        """True when any price is set (an empty Price means "not known", not "free")."""
-        return any(v is not None for v in (self.per_image, self.per_second, self.per_call))
-
-    def estimate(self, seconds: float | None = None) -> float:
-        total = 0.0
-        if self.per_image is not None:
-            total += self.per_image
-        if self.per_call is not None:
-            total += self.per_call
-        if self.per_second is not None:
-            total += self.per_second * float(seconds or 0)
-        return total
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a model accepts. ``None`` means anything goes.
-
-    ``durations``: the clip lengths (seconds) a video model can make;
-    ``aspect_ratios``: e.g. ("16:9", "9:16"); ``max_size``: (w, h) upper bound.
-    """
-
-    durations: tuple[float, ...] | None = None
-    aspect_ratios: tuple[str, ...] | None = None
-    max_size: tuple[int, int] | None = None
-
-
-#: the lifecycle states a vendor gives its models, in order
-STATUSES = ("preview", "ga", "deprecated", "shut_down")
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    """Where a model is in its vendor's lifecycle, and where and when that was read.
-
-    :param status: ``preview``, ``ga``, ``deprecated`` or ``shut_down`` as the vendor announced it
-        ("" when the plugin does not know, e.g. a model id it accepts without a table entry)
-    :param deprecated_on: ISO date the vendor deprecated it (announced the shutdown)
-    :param shut_down_on: ISO date it stops (or stopped) answering; from that day on the model is
-        shut down whatever ``status`` says, and before it a model with a date is deprecated
-    :param replacement: the model id the vendor names instead (same provider)
-    :param source: where the facts were read (SDK file, vendor page)
-    :param checked: ISO date they were read
-
-    ``validate`` refuses a shut-down model (naming the replacement) and warns on a deprecated one.
-    """
-
-    status: str = ""
-    deprecated_on: str = ""
-    shut_down_on: str = ""
-    replacement: str = ""
-    source: str = ""
-    checked: str = ""
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES + ("",):
-            raise ValueError(f"lifecycle status must be one of {', '.join(STATUSES)}, not {self.status!r}")
-        for name in ("deprecated_on", "shut_down_on", "checked"):
-            value = getattr(self, name)
-            if value:
-                _dt.date.fromisoformat(value)  # raises for a malformed date
-
-    def status_on(self, day: _dt.date | None = None) -> str:
-        """The status on *day* (default today): ``unknown`` when undeclared."""
-        day = day or _dt.date.today()
-        if self.status == "shut_down" or (self.shut_down_on and day >= _dt.date.fromisoformat(self.shut_down_on)):
-            return "shut_down"
-        if self.status == "deprecated" or self.shut_down_on or (
-                self.deprecated_on and day >= _dt.date.fromisoformat(self.deprecated_on)):
-            return "deprecated"
-        return self.status or "unknown"
-
-    def usable_on(self, day: _dt.date | None = None) -> bool:
-        """False once the model is shut down."""
-        return self.status_on(day) != "shut_down"
-
-    def describe(self, day: _dt.date | None = None, *, sources: bool = True) -> str:
-        """e.g. ``shut down on 2026-10-23 (use gpt-image-1.5; source: openai SDK ..., checked 2026-12-04)``."""
-        state = self.status_on(day)
-        words = {"shut_down": "shut down", "deprecated": "deprecated", "ga": "GA", "preview": "preview",
-                 "unknown": "status unknown"}[state]
-        if state == "shut_down" and self.shut_down_on:
-            words += f" on {self.shut_down_on}"
-        elif state == "deprecated" and self.shut_down_on:
-            words += f", shuts down on {self.shut_down_on}"
-        extra = [f"use {self.replacement}"] if self.replacement and state in ("shut_down", "deprecated") else []
-        if self.source and sources:
-            extra.append(f"source: {self.source}" + (f", checked {self.checked}" if self.checked else ""))
-        return words + (f" ({'; '.join(extra)})" if extra else "")
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """One model a provider offers: which jobs it does, its limits, price and lifecycle."""
-
-    name: str
-    jobs: frozenset[Job]
-    limits: Limits = Limits()
-    price: Price = Price()
-    version: str = "1"
-    description: str = ""
-    lifecycle: Lifecycle = Lifecycle()
-
-    @property
-    def status(self) -> str:
-        """The lifecycle status today (``preview``, ``ga``, ``deprecated``, ``shut_down`` or ``unknown``)."""
-        return self.lifecycle.status_on()
-
-
-@dataclass(frozen=True)
-class Option:
-    """One provider option a board may set (``providers.ROLE.options.NAME``).
-
-    :param type: ``str``, ``int``, ``float``, ``bool``, ``dict`` or ``list`` (ints pass as floats)
-    :param identity: True when the option changes what is made (part of node keys); False for
-        call-only options (timeouts, poll intervals), which never re-render anything
-    :param choices: the values allowed, when only some are
-    :param pattern: a regular expression a string value must match whole (e.g. a region name that
-        becomes part of a host, so a board cannot turn it into another host)
-    """
-
-    name: str
-    type: type
-    default: Any = None
-    description: str = ""
-    identity: bool = True
-    choices: tuple[Any, ...] | None = None
-    pattern: str | None = None
-
-    def problem(self, value: Any) -> str | None:
-        """Why *value* is not acceptable, or None."""
-        want = self.type
-        ok = isinstance(value, want) and not (want in (int, float) and isinstance(value, bool))
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            return f"must be {_TYPE_WORDS.get(want, want.__name__)}, not {type(value).__name__} {value!r}"[:200]
-        if self.choices is not None and value not in self.choices:
-            return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"[:200]
-        if want in (int, float) and value < 0:
-            return f"must not be negative ({value!r})"
-        if self.pattern is not None and isinstance(value, str) and not re.fullmatch(self.pattern, value):
-            return f"must match {self.pattern}, not {value!r}"[:200]
-        return None
-
-
-_TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-               dict: "a mapping", list: "a list"}
-
-#: call-only options every hosted provider shares (never part of a key)
-CALL_OPTIONS = (
-    Option("timeout", float, None, "seconds to wait for the vendor's job before cancelling it", identity=False),
-    Option("poll_interval", float, None, "seconds between status polls", identity=False),
-)
-
-
-@dataclass(frozen=True)
-class _Request:
-    model: str
-    prompt: str
-    #: the vendor seed (derived from the board's seed and take; None if the provider reads none)
-    seed: int | None
-    width: int
-    height: int
-    #: identity options (call-only ones are in ``RunContext.call``)
-    options: Mapping[str, Any] = field(default_factory=dict)
-    negative_prompt: str = ""
-    #: reference images of characters named in the prompt (paths), for providers that take them
-    references: tuple[Path, ...] = ()
-    #: beat number and time code, for previz providers that draw them (``"hints" in Provider.reads``)
-    hints: Mapping[str, Any] = field(default_factory=dict)
-    #: the beat's take (a new take is a new request; the seed already differs for seeded models)
-    take: int = 1
-    #: the beat's camera hint, for providers that read it (compose it with ``kit.compose_prompt``)
-    camera: str = ""
-
-
-@dataclass(frozen=True)
-class ImageRequest(_Request):
-    """text-to-image: draw keyframe 0."""
-
-
-@dataclass(frozen=True)
-class KeyframeRequest(_Request):
-    """next-keyframe: imagine ``seconds`` later than ``previous`` (a PNG path)."""
-
-    previous: Path = Path()
-    seconds: float = 5.0
-
-
-@dataclass(frozen=True)
-class VideoRequest(_Request):
-    """first-last-video (``last`` set) or first-frame-video (``last`` is None)."""
-
-    first: Path = Path()
-    last: Path | None = None
-    seconds: float = 5.0
-    fps: int = 24
-
-
-@dataclass(frozen=True)
-class SpeechRequest:
-    """speech: say ``text``."""
-
-    model: str
-    text: str
-    seed: int | None = 0
-    voice: str = ""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    take: int = 1
-
-
-@dataclass(frozen=True)
-class StoryRequest:
-    """write-story: tell ``premise`` in ``len(beats)`` beats (``storyrender new``).
-
-    ``beats`` holds each beat's length in seconds (already sized to the video model's clip
-    lengths); ``schema`` is the JSON Schema the answer must match (derived from the storyboard
-    schema: ``{"title", "beats": [{"prompt", "camera", "caption"}]}``, in the subset strict
-    structured-output modes take), for vendors that constrain their output to a schema; ``instructions`` is the text that asks for it. Write the
-    answer (JSON matching ``schema``) to ``ctx.output_path``; storyrender checks it again.
-    """
-
-    model: str
-    premise: str
-    style: str
-    beats: tuple[float, ...]
-    width: int
-    height: int
-    schema: Mapping[str, Any]
-    instructions: str
-    #: the system message (the writer's role), for vendors that take one
-    system: str = ""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    take: int = 1
-
-
-@dataclass(frozen=True)
-class AudioRequest:
-    """music or sound-effect: make ``seconds`` of audio from ``prompt``.
-
-    ``seconds`` is what the board asks for (the video's length for a music bed with ``seconds:
-    auto``; ``None`` for a sound effect whose length the vendor may choose); the mix fits the
-    result to the video either way. ``seed`` is the board's seed (vendors that take one).
-    """
-
-    model: str
-    prompt: str
-    seconds: float | None = None
-    seed: int | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    take: int = 1
-
-
-#: jobs whose ``per_second`` price is times the seconds made (a speech's seconds are estimated from its text)
-TIMED_JOBS = frozenset({Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO, Job.SPEECH, Job.MUSIC, Job.SOUND})
-
 #: words per second of ordinary narration at speed 1 (about 150 words a minute), for estimates
 SPEECH_WORDS_PER_SECOND = 2.5
-
-
-@dataclass
-class Result:
-    """What a provider returns: the artifact's path, and what it learnt about the job.
-
-    :param cost_usd: the cost the vendor reported (None when it reports none).
-    :param info: extra facts for the manifest (vendor job id, resolved model version...).
-    """
-
-    path: Path
-    cost_usd: float | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-class RunContext:
-    """Given to every provider call.
-
-    :param output_path: where to write the artifact (its suffix says the expected type).
-    :param log: a callable for progress notes (shown by the reporter, never printed directly).
-    :param cancelled: returns True once the build is being stopped; long polls should check it.
-    :param call: call-only options (timeouts, poll intervals; never part of the node's key).
-    :param journal: where the vendor's job id is recorded (see :class:`JobJournal`); None when
-        the executor has no store at hand (then a retry cannot resume).
-    :param charge: reserves one submission's estimated cost against the build's budget; the
-        hosted-job kit calls it before submitting again after a recorded job was lost.
-    """
-
-    def __init__(
-        self,
-        output_path: Path,
-        *,
-        log: Callable[[str], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
-        work_dir: Path | None = None,
-        call: Mapping[str, Any] | None = None,
-        journal: "JobJournal | None" = None,
-        charge: Callable[[], None] | None = None,
-    ) -> None:
-        self.output_path = Path(output_path)
-        self.work_dir = Path(work_dir) if work_dir else self.output_path.parent
-        self._log = log or (lambda message: None)
-        self._cancelled = cancelled or (lambda: False)
-        self.call: Mapping[str, Any] = dict(call or {})
-        self.journal = journal
-        self._charge = charge or (lambda: None)
-
-    def charge(self) -> None:
-        self._charge()
-
-    def log(self, message: str) -> None:
-        self._log(message)
-
-    def cancelled(self) -> bool:
-        return self._cancelled()
-
-    def write(self, data: bytes) -> Path:
-        """Write *data* to :attr:`output_path` and return it."""
-        self.output_path.write_bytes(data)
-        return self.output_path
-
-
-class JobJournal:
-    """Where a node's vendor job is recorded while it runs (the store keeps it per node key).
-
-    ``get()`` returns the recorded ``{"provider", "job_id", ...}`` or None; ``record(job_id, **facts)``
-    is called right after the vendor accepted a job; ``clear()`` once the job is known to be
-    useless (failed, cancelled, expired). The runner clears it after the artifact is stored.
-    """
-
-    def __init__(self, get: Callable[[], Any], record: Callable[[dict], None], clear: Callable[[], None]) -> None:
-        self._get, self._record, self._clear = get, record, clear
-
-    def get(self) -> dict | None:
-        value = self._get()
-        return dict(value) if value else None
-
-    def record(self, job_id: str, **facts: Any) -> None:
-        self._record({"job_id": str(job_id), **facts})
-
-    def clear(self) -> None:
-        self._clear()
 
 
 class Provider:
@@ -642,12 +292,6 @@ class Provider:
         raise ValueError(f"unknown job {job!r}")
 
 
-#: call-only option names for providers without an :attr:`Provider.options_schema`
-LEGACY_CALL_OPTIONS = frozenset({
-    "base_url", "timeout", "request_timeout", "http_timeout", "read_timeout", "poll_interval", "poll_retries", "max_retries",
-    "wait", "file_encoding", "upload", "concurrency",
-})
-
 
 def _aspect(width: int, height: int) -> str:
     from math import gcd
@@ -657,7 +301,3 @@ def _aspect(width: int, height: int) -> str:
     # Snap near-standard ratios (e.g. 1280x720 -> 16:9, 1366x768 ~ 16:9 is left as is).
     return f"{w}:{h}"
 
-
-def replace(request: Any, **changes: Any) -> Any:
-    """``dataclasses.replace`` for requests (re-exported for plugin authors)."""
-    return dataclasses.replace(request, **changes)

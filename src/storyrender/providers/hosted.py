@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import ProviderError, RefusedError, TransientError
-from .base import Result, RunContext
+from .context import Result, RunContext
 
 __all__ = ["JobStatus", "HostedJob", "run_hosted", "SubmitUncertain", "JobGone", "Stopped"]
 

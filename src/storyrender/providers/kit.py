@@ -516,7 +516,7 @@ def token_cost(rates: tuple[float, float], tokens_in: int, tokens_out: int) -> f
 
 def token_price(rates: tuple[float, float] | None, as_of: str) -> "Price":
     """A text model's per-call estimate for one story (:data:`STORY_TOKENS`); unknown without *rates*."""
-    from .base import Price
+    from .models import Price
 
     return Price(per_call=token_cost(rates, *STORY_TOKENS), as_of=as_of) if rates else Price()
 

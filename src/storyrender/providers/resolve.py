@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from ..errors import BoardError, BoardErrors
 from ..spec.lengths import split_seconds
 from ..spec.model import Beat, Board, ProviderRef
-from .base import TIMED_JOBS, Job, ModelInfo, Price, Provider
+from .base import Job, Provider
+from .models import TIMED_JOBS, ModelInfo, Price
 
 if TYPE_CHECKING:  # the registry is handed in by the caller
     from ..plugins.manager import ProviderRegistry
