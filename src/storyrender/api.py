@@ -27,9 +27,9 @@ from .graph.kinds import KINDS
 from .graph.prepared import Prepared
 from .outputs import continuity_scores, manifest_path, publish_outputs, write_manifest, write_review, written_seconds
 from .plugins.manager import ProviderRegistry, load_registry
-from .providers.resolve import resolve_board
+from .providers.resolve import resolve_board, resolve_problems
 from .review import review_paths
-from .spec import Board, load_board
+from .spec import Board, check_board
 
 __all__ = ["Prepared", "prepare", "plan", "missing_keys", "check_keys", "build", "build_many", "PlanRow",
            "manifest_path", "BudgetError", "open_store", "open_boards_store", "graph_keys", "only_targets",
@@ -38,8 +38,12 @@ __all__ = ["Prepared", "prepare", "plan", "missing_keys", "check_keys", "build",
 
 def prepare(path: str | os.PathLike, *, offline: bool = False, registry: ProviderRegistry | None = None) -> Prepared:
     """Load, validate and resolve *path*; build its graph. Raises BoardError for bad input."""
-    board = load_board(path)
-    resolution = resolve_board(board, registry or load_registry(), offline=offline)
+    checked, registry = check_board(path), registry or load_registry()
+    if checked.errors:  # the well-formed part's provider problems belong to the same round
+        checked.errors += resolve_problems(checked.board, registry, offline=offline) if checked.board else []
+        raise checked.error()
+    board = checked.board
+    resolution = resolve_board(board, registry, offline=offline)
     return Prepared(board, resolution, build_graph(board, resolution))
 
 

@@ -18,7 +18,8 @@ __all__ = ["validate"]
 def validate(boards, offline):
     """Check storyboards (files or globs): schema, files, providers and their limits.
 
-    Renders nothing and calls no provider. A model its vendor has shut down is an error naming
+    Renders nothing and calls no provider. Schema errors and the problems found in the board's
+    well-formed parts (files, providers, models) are listed together. A model its vendor has shut down is an error naming
     the replacement; a deprecated one is a warning with its shutdown date. A provider whose API
     key is not set is noted (the build would refuse to start); exit status 2 when any board is bad.
     """

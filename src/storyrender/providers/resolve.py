@@ -23,7 +23,7 @@ from .models import TIMED_JOBS, ModelInfo, Price
 if TYPE_CHECKING:  # the registry is handed in by the caller
     from ..plugins.manager import ProviderRegistry
 
-__all__ = ["Choice", "Resolution", "resolve_board", "job_for"]
+__all__ = ["Choice", "Resolution", "resolve_board", "resolve_problems", "job_for"]
 
 
 def job_for(role: str, mode: str) -> Job:
@@ -161,6 +161,15 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
         raise BoardErrors(unique[:20]) if len(unique) > 1 else unique[0]
     notes = tuple(dict.fromkeys(w.format() for w in warnings))
     return Resolution(MappingProxyType(choices), notes)
+
+
+def resolve_problems(board: Board, registry: ProviderRegistry, *, offline: bool = False) -> list[BoardError]:
+    """What :func:`resolve_board` would refuse in *board*, as a list (empty when it resolves)."""
+    try:
+        resolve_board(board, registry, offline=offline)
+    except BoardError as exc:
+        return list(getattr(exc, "errors", [exc]))
+    return []
 
 
 def _resolve_one(board: Board, registry: ProviderRegistry, role: str, job: Job, ref: ProviderRef,

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..errors import BoardErrors
+from ..errors import BoardError, BoardErrors
 from ..text import find_name
 from .checks import Checker
 from .model import Audio, Beat, Board, Captions, Character, Music, Output, ProviderRef, Sound, Transition
@@ -67,8 +67,13 @@ def _trim(c: Checker, trim: Any, seconds: float, fps: int, ptr: str) -> tuple[fl
     return (start, end)
 
 
-def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display: str) -> Board:
-    """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot."""
+def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display: str, *,
+                skip: frozenset[int] = frozenset(), problems: list[BoardError] | None = None) -> Board:
+    """Turn schema-valid *data* into a :class:`Board`, checking what the schema cannot.
+
+    The beats at indices *skip* are left out (they broke the schema). With *problems*, the errors
+    are appended to it and the board is returned anyway (it is then only fit for further checks).
+    """
     root = project_root(source.parent)
     c = Checker(data, positions, display, root)
     c.env_keys()
@@ -120,6 +125,8 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
     beats: list[Beat] = []
     ids: dict[str, int] = {}
     for i, b in enumerate(data["beats"]):
+        if i in skip:
+            continue
         ptr = f"/beats/{i}"
         bid = b.get("id") or f"beat-{i + 1}"
         if bid in ids:
@@ -168,8 +175,8 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
 
     frames, into = frame_exact([b.shown_seconds for b in beats],
                                [(b.transition.name, b.transition.seconds) if b.transition else ("cut", 0.0)
-                                for b in beats[1:]], fps) if beats else ([], [])
-    for i, beat in enumerate(beats):
+                                for b in beats[1:]], fps) if beats and not skip else ([], [])
+    for i, beat in enumerate(beats if not skip else ()):
         n = frames[i]
         t_in = into[i - 1].frames if i else 0
         t_out = into[i].frames if i + 1 < len(beats) else 0
@@ -198,8 +205,10 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
     if out_path is not None:
         c.no_overwrite(out_path, out_ptr or "/output")
 
-    if c.errors:
+    if c.errors and problems is None:
         raise BoardErrors(c.errors) if len(c.errors) > 1 else c.errors[0]
+    if problems is not None:
+        problems.extend(c.errors)
 
     return Board(
         source=source.resolve(), display=display, root=root, title=data.get("title", source.stem),

@@ -12,7 +12,7 @@ from ..errors import BoardError, BoardErrors, shorten
 from ..resources import load_schema
 from .yamlpos import Pos, pointer
 
-__all__ = ["validate_document"]
+__all__ = ["validate_document", "schema_errors", "schema_board_errors"]
 
 
 _JSON_TYPES = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a whole number",
@@ -27,11 +27,21 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+def schema_errors(data) -> list[jsonschema.ValidationError]:
+    """Where *data* breaks the schema, in document order."""
+    return sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+
+
 def validate_document(data, positions: dict[str, Pos], display: str) -> None:
     """Raise :class:`BoardError` (or :class:`BoardErrors`) when *data* breaks the schema."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    if not errors:
-        return
+    out = schema_board_errors(data, positions, display)
+    if out:
+        raise BoardErrors(out) if len(out) > 1 else out[0]
+
+
+def schema_board_errors(data, positions: dict[str, Pos], display: str) -> list[BoardError]:
+    """Each way *data* breaks the schema, as a :class:`BoardError` at its file:line (repeats merged)."""
+    errors = schema_errors(data)
     out: list[BoardError] = []
     seen = set()
     for err in errors:
@@ -41,7 +51,7 @@ def validate_document(data, positions: dict[str, Pos], display: str) -> None:
             continue
         seen.add(sig)
         out.append(be)  # all kept: BoardErrors shows the first few and counts the rest
-    raise BoardErrors(out) if len(out) > 1 else out[0]
+    return out
 
 
 def _best(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
