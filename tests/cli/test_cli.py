@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -9,9 +10,10 @@ import sys
 from storyrender import __version__
 
 
-def test_version(cli):
+def test_version_is_the_installed_packages(cli):
     res = cli(["--version"])
-    assert res.returncode == 0 and __version__ in res.stdout
+    assert (res.returncode, res.stdout, res.stderr) == (0, f"storyrender, version {__version__}\n", "")
+    assert __version__ == importlib.metadata.version("storyrender")  # the code and the package agree
 
 
 def test_help_lists_commands_and_exit_codes(cli):

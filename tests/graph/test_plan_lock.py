@@ -98,8 +98,10 @@ def test_a_corrupt_lock_is_ignored(cli, fake, tmp_path, content):
     assert explain.read_lock(tmp_path / "board.lock.json") is None
     # the cache's record of the last build explains the plan instead
     assert plan_reasons(cli, tmp_path)["keyframe 2"] == "prompt changed"
-    build(cli, tmp_path)  # and the next build replaces it with a valid lock
-    assert explain.read_lock(tmp_path / "board.lock.json") is not None
+    build(cli, tmp_path)  # and the next build replaces it with a valid lock of the board as it is now
+    nodes = explain.read_lock(tmp_path / "board.lock.json")
+    assert nodes and "TWO" in json.dumps(nodes) and "two" not in json.dumps(nodes)
+    assert plan_reasons(cli, tmp_path) == {}
 
 
 def test_an_oversized_lock_is_not_read(tmp_path, monkeypatch):

@@ -91,7 +91,11 @@ def test_filter_value_roundtrip_through_ffmpeg(tmp_path):
     graph = f"color=c=black:s=64x32:d=0.25,drawtext=fontfile={filter_value(str(font_path()))}:" \
             f"textfile={filter_value(str(tf))}:fontcolor=white"
     run_ffmpeg(["-f", "lavfi", "-i", graph, "-frames:v", "1", str(tmp_path / "x.png")])
-    assert (tmp_path / "x.png").stat().st_size > 0
+    from PIL import Image
+
+    with Image.open(tmp_path / "x.png") as img:
+        lit = sum(1 for p in img.convert("L").getdata() if p > 128)
+    assert 10 < lit < 64 * 32 // 4  # the file's text is drawn in white on the black frame
 
 
 def test_long_text_wraps_within_the_frame():
@@ -153,9 +157,15 @@ def test_captioned_board_end_to_end(tmp_path, clip):
     trs = [Transition("fade", 2)]
     times = cue_times(n, trs, 8)
     cues = [Cue(t.start, t.end, x) for t, x in zip(times, ["one", HOSTILE])]
-    outs = []
-    for i, p in enumerate(plan_pieces(n, trs)):
-        o = tmp_path / f"p{i}.mp4"
-        encode_piece(p, [clip for _ in p.beats], o, SET, overlays_for_piece(p, cues, 8))
-        outs.append(o)
-    concat_pieces(outs, tmp_path / "f.mp4", expect_frames=14)
+    films = {}
+    for name, captioned in (("cap", True), ("plain", False)):
+        outs = []
+        for i, p in enumerate(plan_pieces(n, trs)):
+            o = tmp_path / f"{name}{i}.mp4"
+            encode_piece(p, [clip for _ in p.beats], o, SET, overlays_for_piece(p, cues, 8) if captioned else ())
+            outs.append(o)
+        films[name] = frames_of(concat_pieces(outs, tmp_path / f"{name}.mp4", expect_frames=14))
+    assert len(films["cap"]) == len(films["plain"]) == 14  # 8 + 8 frames less the 2 of the fade
+    drawn = [float(np.abs(_caption_area(c) - _caption_area(p)).mean()) for c, p in zip(films["cap"], films["plain"])]
+    assert min(drawn) > 2.5, drawn  # a caption on every frame of the film (an uncaptioned one differs by < 2)
+    assert min(drawn[7:]) > 5 * max(drawn[:7]), drawn  # "one" until beat 2 starts (frame 7), then the long text
