@@ -1,6 +1,6 @@
 """storyrender: a storyboard in YAML becomes a video, re-rendering only what changed."""
 
-from .plugins.hookspecs import hookimpl
+from .hooks import hookimpl
 
 __version__ = "0.1.0"
 

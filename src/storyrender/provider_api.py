@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .errors import ArtifactError, MissingKeyError, ProviderError, RefusedError, TransientError
 from .graph.spec import OPTIONAL_FIELDS, vendor_seed
-from .plugins.hookspecs import hookimpl
+from .hooks import hookimpl
 from .providers import kit, stainless
 from .providers.base import (
     CALL_OPTIONS,

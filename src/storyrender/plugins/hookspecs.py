@@ -17,14 +17,9 @@ The built-in ``local`` provider is registered through this same path.
 Set ``STORYRENDER_TRACE_HOOKS=1`` to trace every hook call to stderr.
 """
 
-import pluggy
+from ..hooks import PROJECT, hookimpl, hookspec
 
 __all__ = ["hookspec", "hookimpl", "PROJECT"]
-
-PROJECT = "storyrender"
-
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
         ))
 
     # Transitions must fit inside the beats they overlap.
-    from ..stitch.timeline import frame_exact
+    from ..frames import frame_exact
 
     frames, into = frame_exact([b.shown_seconds for b in beats],
                                [(b.transition.name, b.transition.seconds) if b.transition else ("cut", 0.0)

@@ -13,7 +13,7 @@ Everything it makes is labelled PREVIZ: it is an animatic, not AI imagery.
 
 from __future__ import annotations
 
-from ...plugins.hookspecs import hookimpl
+from ...hooks import hookimpl
 from ..base import (
     AudioRequest,
     ImageRequest,
