@@ -16,7 +16,7 @@ from typing import Any
 
 from .cache.open import store_warnings
 from .cache.store import CacheBusy, Store
-from .errors import BoardError, MissingKeyError
+from .errors import BoardError, MissingKeyError, StoryrenderError
 from .execute.runner import BuildReport, RetryPolicy, plan_nodes, run_build
 from .execute.scheduler import Executor, ThreadExecutor
 from .graph.nodes import Graph
@@ -185,13 +185,17 @@ def only_targets(prepared: Prepared, only: list[str]) -> list[str]:
     return out
 
 
-def executor_for(name: str | None, ray_address: str | None, jobs: int | None) -> Executor | None:
-    """The executor ``--executor``/``--ray-address`` ask for (None: threads in this process).
+def executor_for(registry: Any, name: str | None, ray_address: str | None, jobs: int | None) -> Executor | None:
+    """The executor ``--executor``/``--ray-address`` ask for, of *registry*'s (None: threads in this process).
 
-    :raises StoryrenderError: when Ray is asked for and cannot be used.
+    :raises StoryrenderError: when it is not installed or cannot be used (Ray without ray).
     """
-    if name == "ray" or (name is None and ray_address):
-        from .execute.ray_executor import RayExecutor
-
-        return RayExecutor(jobs, address=ray_address)
-    return None
+    if name is None and ray_address:
+        name = "ray"
+    if name is None:
+        return None
+    entry = registry.executors.get(name)
+    if entry is None:
+        raise StoryrenderError(f"no executor named {name!r} is installed; installed: "
+                               f"{', '.join(sorted(registry.executors))}")
+    return entry.make(jobs, ray_address)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, expand_boards, handle_errors
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, InstalledChoice, expand_boards, handle_errors
+
+
+def _executors():
+    from ..plugins.manager import load_registry
+
+    return load_registry().executors
 
 __all__ = ["build"]
 
@@ -28,10 +34,10 @@ __all__ = ["build"]
               help="Also write the machine-readable report to this file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every node, cached ones too.")
-@click.option("--executor", "executor_name", type=click.Choice(["threads", "ray"]), default=None,
+@click.option("--executor", "executor_name", type=InstalledChoice(_executors), default=None,
               envvar="STORYRENDER_EXECUTOR", show_envvar=True,
-              help="Where nodes are made: threads in this process (default) or a Ray cluster (docs/scale-out.md); "
-                   "--ray-address implies ray.")
+              help="Where nodes are made: threads in this process (default), a Ray cluster (docs/scale-out.md) "
+                   "or an executor a plugin offers; --ray-address implies ray.")
 @click.option("--ray-address", default=None, envvar="STORYRENDER_RAY_ADDRESS", show_envvar=True,
               help="The Ray cluster for --executor ray (default $RAY_ADDRESS, else a local one is started).")
 @click.option("--remote-cache", default=None, envvar="STORYRENDER_REMOTE_CACHE", show_envvar=True, metavar="URL",
@@ -88,7 +94,7 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
         reporter = make_reporter(verbose=verbose)
     try:
         try:
-            executor = api.executor_for(executor_name, ray_address, jobs)
+            executor = api.executor_for(registry, executor_name, ray_address, jobs)
             store = api.open_boards_store(prepared, cache_dir, remote_cache)
         except StoryrenderError as exc:
             raise click.UsageError(str(exc)) from None

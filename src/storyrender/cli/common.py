@@ -14,7 +14,8 @@ import click
 
 from ..errors import BoardError, MissingKeyError, StoryrenderError
 
-__all__ = ["expand_boards", "handle_errors", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
+__all__ = ["expand_boards", "handle_errors", "InstalledChoice", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT",
+           "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -53,3 +54,19 @@ def expand_boards(patterns) -> list[str]:
             if m not in out:
                 out.append(m)
     return out
+
+
+class InstalledChoice(click.Choice):
+    """A choice among what installed plugins offer, looked up only when an option is used or shown."""
+
+    def __init__(self, names) -> None:
+        self._names = names
+        super().__init__(())
+
+    @property
+    def choices(self):
+        return tuple(self._names())
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass

@@ -236,21 +236,17 @@ def _final(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[
 
 
 def _export(node: Node, inputs: list[Path], out: Path, tmp: Path, log: Callable[[str], None]) -> Outcome:
-    from ..stitch import Cue, export_gif, export_webm, write_vtt
+    from ..plugins.manager import installed
+    from ..stitch import Cue
+    from ..stitch.exporters import ExportRequest
 
     p = node.spec.params
-    fmt = p["format"]
-    if fmt == "webm":
-        subs = None
-        if p.get("subtitles") == "vtt" and p["soft_subtitles"]:  # escaped WebVTT, copied as written
-            subs = write_vtt([Cue(c["start"], c["end"], c["text"]) for c in p["soft_subtitles"]], tmp / "soft.vtt")
-        export_webm(inputs[0], out, subtitles=subs, subtitle_language=p.get("subtitle_language", "und"),
-                    **({"crf": p["settings"]["crf"]} if "settings" in p else {}))
-    elif fmt == "gif":
-        settings = p.get("settings") or {}
-        export_gif(inputs[0], out, fps=settings.get("fps", 12), max_width=settings.get("width", 480))
-    else:
-        raise StoryrenderError(f"unknown export format {fmt!r}")
+    exporter = installed().exporters.get(p["format"])
+    if exporter is None:
+        raise StoryrenderError(f"unknown export format {p['format']!r}: no installed plugin writes it")
+    cues = tuple(Cue(c["start"], c["end"], c["text"]) for c in p["soft_subtitles"]) if p.get("subtitles") else ()
+    exporter.write(ExportRequest(inputs[0], out, tmp, p.get("settings") or {}, cues,
+                                 p.get("subtitle_language", "und")))
     return Outcome(out)
 
 

@@ -87,19 +87,11 @@ def task_options(node: Node, provider: Any = None) -> dict[str, Any]:
 
 # ---- the worker side ----------------------------------------------------------------------------------------------
 
-_registry_lock = threading.Lock()
-_registries: dict[str, Any] = {}
-
-
 def _worker_providers() -> Any:
-    """This worker process's provider registry (loaded once per set of plugins)."""
-    from ..plugins.manager import load_registry
+    """This worker process's registry (loaded once per set of plugins)."""
+    from ..plugins.manager import installed
 
-    plugins = os.environ.get("STORYRENDER_PLUGINS", "")
-    with _registry_lock:
-        if plugins not in _registries:
-            _registries[plugins] = load_registry()
-        return _registries[plugins]
+    return installed()
 
 
 def _pack_error(exc: BaseException) -> dict[str, Any]:

@@ -13,7 +13,7 @@ and implement hooks with :data:`hookimpl`::
     def register_providers(register):
         register(AcmeProvider())
 
-The built-in ``local`` provider is registered through this same path.
+The built-in ``local`` provider, exporters and executors are registered through these same hooks.
 Set ``STORYRENDER_TRACE_HOOKS=1`` to trace every hook call to stderr.
 """
 
@@ -36,5 +36,36 @@ def register_providers(register):
 
     :param register: call ``register(provider)`` with a
         :class:`storyrender.providers.base.Provider` instance for each provider.
+    :returns: nothing (return values are ignored).
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs and executors
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_exporters(register):
+    """Register the output formats this plugin can write from the final MP4.
+
+    Called once when the registry is built. A board names a format in ``output.formats``;
+    the file is written beside the video with the format's name as its suffix. The host
+    refuses two exporters with the same name.
+
+    :param register: call ``register(exporter)`` with a
+        :class:`storyrender.stitch.exporters.Exporter` for each format.
+    :returns: nothing (return values are ignored).
+    """
+
+
+@hookspec
+def register_executors(register):
+    """Register the executors this plugin offers (``storyrender build --executor NAME``).
+
+    Called once when the registry is built. The host refuses two executors with the same name.
+
+    :param register: call ``register(entry)`` with a
+        :class:`storyrender.execute.executors.ExecutorEntry` for each executor.
     :returns: nothing (return values are ignored).
     """

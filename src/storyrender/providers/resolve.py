@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from ..errors import BoardError, BoardErrors
 from ..spec.lengths import split_seconds
 from ..spec.model import Beat, Board, ProviderRef
+from ..stitch.exporters import FINAL_FORMAT
 from .base import Job, Provider
 from .models import TIMED_JOBS, ModelInfo, Price
 
@@ -24,6 +25,13 @@ if TYPE_CHECKING:  # the registry is handed in by the caller
     from ..plugins.manager import ProviderRegistry
 
 __all__ = ["Choice", "Resolution", "resolve_board", "resolve_problems", "job_for"]
+
+
+def _unknown_formats(board: Board, registry: ProviderRegistry) -> list[BoardError]:
+    known = sorted({FINAL_FORMAT, *registry.exporters})
+    return [board.error(f"unknown output format {fmt!r}", f"/output/formats/{i}",
+                        hint=f"Formats installed: {', '.join(known)} (an exporter plugin adds more).")
+            for i, fmt in enumerate(board.output.formats) if fmt not in known]
 
 
 def job_for(role: str, mode: str) -> Job:
@@ -101,8 +109,9 @@ class Resolution:
 
 
 def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = False) -> Resolution:
-    """Resolve every role used by *board*; with *offline* every job goes to ``local``."""
-    errors: list[BoardError] = []
+    """Resolve every role used by *board* (with *offline* every job goes to ``local``) and check that
+    an installed exporter writes each of its ``output.formats``."""
+    errors: list[BoardError] = _unknown_formats(board, registry)
     warnings: list[BoardError] = []
     choices: dict[tuple[str, int], Choice] = {}
     cache: dict[tuple, Choice | None] = {}
