@@ -67,7 +67,7 @@ def submit(fn: Callable[[], T], vendor: Vendor, *, read_timeout: float, option: 
         if cause in NOT_SENT:
             raise TransientError(f"{who}: could not reach the API ({cause}): nothing was sent") from None
         if isinstance(exc, sdk.APITimeoutError):
-            what = f"the request was sent but no answer came within {read_timeout:g} s ({cause or 'timeout'})"
+            what = f"the request was sent but the API did not answer within {read_timeout:g} s ({cause or 'timeout'})"
         else:
             what = f"the request was sent but the connection was lost before the answer ({cause or exc})"
         raise _uncertain(vendor, what, option) from None

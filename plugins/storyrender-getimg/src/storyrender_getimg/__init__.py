@@ -6,7 +6,7 @@ jobs, never when this package is imported, so listing providers costs nothing.
 
 from __future__ import annotations
 
-from storyrender import hookimpl
+from storyrender.provider_api import hookimpl
 
 from .provider import GetimgProvider
 
