@@ -78,6 +78,7 @@ def test_frozen_derivation_reproduces_v1_keys_of_more_shapes(tmp_path, name):
     assert {r: keys.get(r) for r in expected} == expected
 
 
+@pytest.mark.slow
 def test_build_under_new_keys_serves_v1_results_without_provider_calls(project):
     board, store = project
     p = api.prepare(board, offline=True)
@@ -138,6 +139,7 @@ def test_adopt_v1_skips_roles_whose_request_changed(project):
     assert adopt_v1(p.graph, store, p.board, p.resolution) == []  # already there: nothing more
 
 
+@pytest.mark.slow
 def test_build_does_not_adopt_a_v1_result_whose_request_changed(project):
     board, store = project
     _edit_closer_prompt(board)

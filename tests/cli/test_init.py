@@ -81,6 +81,7 @@ def test_init_keeps_an_existing_gitignore_and_adds_what_is_missing(cli, tmp_path
     assert ".gitignore" not in res.stdout
 
 
+@pytest.mark.slow
 def test_init_from_template_with_vars(cli, tmp_path):
     res = cli(["init", "teaser", "--template", "product-teaser", "--var", "product=Acme: trail shoes",
                "--var", "color=blue"], cwd=tmp_path)

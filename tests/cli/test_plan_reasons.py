@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 BOARD = """\
 version: 1
 output: {size: 160x90, fps: 8, formats: [mp4]}
@@ -12,6 +14,7 @@ beats:
 """
 
 
+@pytest.mark.slow
 def test_appending_beats_to_a_board_without_voice_is_not_a_voice_change(write_board, cli, tmp_path):
     write_board(BOARD + "  - {prompt: one}\n  - {prompt: two}\n")
     assert cli(["build", "-q", "board.yaml"], cwd=tmp_path).returncode == 0

@@ -92,6 +92,7 @@ def run(args, cwd, env):
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_check_reports_retired_unknown_and_repriced_models(vendors, env, tmp_path):
     (tmp_path / "board.yaml").write_text(
         "version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 5\n"
@@ -120,6 +121,7 @@ def test_check_reports_retired_unknown_and_repriced_models(vendors, env, tmp_pat
     assert rows["seedance-v1-pro"]["note"] == "not asked: set GETIMG_API_KEY" and not rows["seedance-v1-pro"]["asked"]
 
 
+@pytest.mark.slow
 def test_a_retired_id_is_refused_at_validate_and_the_defaults_build(vendors, env, tmp_path):
     retired = tmp_path / "retired.yaml"
     retired.write_text("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\n"
@@ -142,6 +144,7 @@ def test_a_retired_id_is_refused_at_validate_and_the_defaults_build(vendors, env
     assert (info.width, info.height) == (160, 90) and info.duration == pytest.approx(1.0, abs=0.15)
 
 
+@pytest.mark.slow
 def test_check_asks_the_gemini_model_list(httpserver, env, tmp_path):
     pytest.importorskip("storyrender_google")
     import re

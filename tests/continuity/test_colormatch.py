@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from storyrender.media.probe import read_frames
 
@@ -36,6 +37,7 @@ def _build(cli, write_board, tmp_path, name, extra="", env=None):
     return doc, folder
 
 
+@pytest.mark.slow
 def test_colour_match_repairs_a_growing_cast(write_board, cli, fake, tmp_path):
     clean, _ = _build(cli, write_board, tmp_path, "clean")
     cast, _ = _build(cli, write_board, tmp_path, "cast", env=CAST)
@@ -64,6 +66,7 @@ def test_colour_match_repairs_a_growing_cast(write_board, cli, fake, tmp_path):
     assert json.loads(res.stdout)["totals"]["rendered"] == 0
 
 
+@pytest.mark.slow
 def test_colour_match_per_beat_adds_one_node_and_no_provider_call(write_board, cli, fake, tmp_path):
     text = TINY + FAKE + BEATS
     board = write_board(text)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from storyrender.api import prepare
 
 from ..conftest import ROOT, TINY
 
 
+@pytest.mark.slow
 def test_explain_answers_for_every_beat_of_the_example(cli):
     board = ROOT / "storyboards" / "example.yaml"
     p = prepare(board)
@@ -29,6 +32,7 @@ def test_explain_answers_for_every_beat_of_the_example(cli):
                                                               for n in shown["nodes"][1:])
 
 
+@pytest.mark.slow
 def test_explain_after_a_build_names_costs_and_job_ids(write_board, cli, fake, tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_VENDOR", str(tmp_path / "vendor"))
     board = write_board(TINY + "providers: {image: fake/img, keyframe: fake/img, video: fakehosted/vid}\n"

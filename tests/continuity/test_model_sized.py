@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from storyrender.cache.store import Store
 from storyrender.media.probe import probe
 from storyrender.spec.lengths import split_seconds
@@ -24,6 +26,7 @@ def test_split_seconds():
     assert split_seconds(27, (5, 10)) is None and split_seconds(3, (5, 10)) is None
 
 
+@pytest.mark.slow
 def test_a_30_s_beat_builds_from_10_s_clips(write_board, cli, fake, tmp_path):
     board = write_board(BOARD)
     plan = json.loads(cli(["plan", "--json", board.name], cwd=tmp_path).stdout)

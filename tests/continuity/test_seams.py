@@ -90,6 +90,7 @@ def test_drift_flags_a_sudden_jump(tmp_path):
     assert "mia" in out[2]["characters"] and "characters" not in out[3]
 
 
+@pytest.mark.slow
 def test_bad_join_is_flagged_and_check_gates_it(write_board, cli, tmp_path):
     _odd_png(tmp_path / "odd.png")
     bad = write_board(SMOOTH.replace("camera: pan-right}", "camera: pan-right, start_image: odd.png, transition: cut}"),

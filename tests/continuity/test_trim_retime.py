@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from storyrender.cache.store import Store
 from storyrender.media.clipops import retime_plan, trim_range
@@ -32,6 +33,7 @@ def test_trim_ranges_and_retime_plans():
     assert plan[:4] == [(0, 0, 3), (0, 2, 3), (1, 1, 3), (2, 0, 3)] and plan[-1] == (16, 0, 3)
 
 
+@pytest.mark.slow
 def test_trim_uses_that_part_of_the_clip_and_the_timeline_follows(write_board, cli, fake, tmp_path):
     # (the fake's beat 1 holds still: keyframes 0 and 1 share its prompt; beat 2 moves)
     board = write_board(TINY + FAKE + "captions: {files: [srt]}\nbeats:\n  - {prompt: one}\n"
@@ -56,6 +58,7 @@ def test_trim_uses_that_part_of_the_clip_and_the_timeline_follows(write_board, c
     assert "00:00:01,000 --> 00:00:02,250" in srt  # the caption follows the trimmed beat
 
 
+@pytest.mark.slow
 def test_trim_in_extend_mode_starts_the_next_clip_from_the_trimmed_last_frame(write_board, cli, fake, tmp_path):
     board = write_board(TINY + FAKE + "mode: extend\nbeats:\n"
                         "  - {prompt: one, seconds: 2, trim: {start: 0, end: 1}}\n  - {prompt: two}\n")
@@ -71,6 +74,7 @@ def test_trim_in_extend_mode_starts_the_next_clip_from_the_trimmed_last_frame(wr
     assert _mean_diff(nxt[0], seg[8]) < 4.0 < 10.0 < _mean_diff(nxt[0], seg[16])
 
 
+@pytest.mark.slow
 def test_interpolated_retiming_makes_the_in_between_frames(write_board, cli, fake, tmp_path):
     text = TINY + FAKE + "beats:\n  - {prompt: one}\n  - {prompt: two}\n"
     out = {}

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storyrender import children
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
 
 BOARD = """\
@@ -84,6 +86,7 @@ def _gone_soon(pid: int, seconds: float = 10) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_killing_the_build_kills_its_hung_ffmpeg(hung_build, sig):
     proc, pid = hung_build
@@ -94,6 +97,7 @@ def test_killing_the_build_kills_its_hung_ffmpeg(hung_build, sig):
     assert _gone_soon(pid), f"ffmpeg {pid} outlived the build"
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_stops_at_once_hung_ffmpeg_included(hung_build):
     proc, pid = hung_build
     proc.send_signal(signal.SIGINT)  # the first: no new node starts, running ones may finish...
@@ -102,3 +106,16 @@ def test_a_second_ctrl_c_stops_at_once_hung_ffmpeg_included(hung_build):
     proc.send_signal(signal.SIGINT)  # the second: stop now
     assert proc.wait(30) == 130
     assert _gone_soon(pid)
+
+
+def test_a_child_runs_from_an_argv_list_in_its_own_session_and_a_late_one_is_killed():
+    code = "import os; print(os.getsid(0), os.getpid(), os.getppid())"
+    done = children.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, timeout=30)
+    sid, pid, ppid = map(int, done.stdout.split())
+    assert done.returncode == 0 and ppid == os.getpid()
+    assert sid == pid != os.getsid(0)  # its own session: a terminal's Ctrl-C reaches storyrender only
+    shell = children.run(["echo", "a;b", "$HOME"], shell=True, stdout=subprocess.PIPE, text=True)
+    assert shell.stdout == "a;b $HOME\n"  # never a shell, even when asked: metacharacters stay arguments
+    with pytest.raises(subprocess.TimeoutExpired):
+        children.run(["sleep", "30"], timeout=0.2)
+    assert children.running() == 0  # the sleeper was killed and forgotten

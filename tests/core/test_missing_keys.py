@@ -48,6 +48,7 @@ def test_build_names_every_missing_key_and_still_checks_the_budget(write_board, 
     assert not (tmp_path / "out").exists() and not (tmp_path / ".storyrender").exists()
 
 
+@pytest.mark.slow
 def test_build_json_and_plan_list_them_all(write_board, cli, tmp_path, nokeys):
     write_board(BOARD)
     res = cli(["build", "--json", "board.yaml"], cwd=tmp_path)

@@ -68,6 +68,7 @@ def test_twenty_boards_one_command_one_report_then_nothing_to_do(cli, tmp_path):
     assert again["totals"]["provider_calls"] == 0
 
 
+@pytest.mark.slow
 def test_shared_nodes_render_once_in_one_cache(cli, fake, tmp_path):
     text = TINY + FAKE + "beats:\n  - prompt: one\n  - prompt: two\n"
     (tmp_path / "a").mkdir()

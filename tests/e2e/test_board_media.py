@@ -41,6 +41,7 @@ def test_every_transition_name_gives_the_exact_length(write_board, cli, fake, tm
     assert abs(info.duration - expected / 8) < 1e-6
 
 
+@pytest.mark.slow
 def test_fadeblack_goes_through_black_and_dissolve_blends(write_board, cli, fake, tmp_path):
     board = write_board(TINY + PROV + "beats:\n  - {prompt: red one, seconds: 2}\n"
                         "  - {prompt: blue two, seconds: 2, transition: {type: fadeblack, seconds: 0.5}}\n"
@@ -137,6 +138,7 @@ def test_one_beat_change_reencodes_three_pieces_and_the_audio(write_board, cli, 
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+@pytest.mark.slow
 def test_offline_renders_a_cloud_board_with_local(write_board, cli, tmp_path, monkeypatch):
     for var in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "REPLICATE_API_TOKEN"):
         monkeypatch.delenv(var, raising=False)

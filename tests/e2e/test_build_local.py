@@ -23,6 +23,7 @@ def mae(a, b) -> float:
     return float(np.abs(luma(a) - luma(b)).mean())
 
 
+@pytest.mark.slow
 def test_local_segments_start_and_end_on_their_keyframes_and_joins_do_not_repeat(write_board, cli, tmp_path):
     board = write_board(TINY + "beats:\n  - {id: a, prompt: a fox in snow, camera: pan-right}\n  - {id: b, prompt: the fox runs, camera: pan-left}\n"
                         "  - {id: c, prompt: the fox sleeps, camera: push-in}\n")

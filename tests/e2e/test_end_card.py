@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from storyrender.media.probe import read_frames
@@ -17,6 +18,7 @@ def _card(path):
     return np.asarray(img, dtype=np.float32)
 
 
+@pytest.mark.slow
 def test_last_frame_is_the_pinned_end_image(write_board, cli, tmp_path):
     card = _card(tmp_path / "end.png")
     board = write_board("""\

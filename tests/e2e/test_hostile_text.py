@@ -151,6 +151,7 @@ def test_no_shell_true_anywhere():
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_subprocess_calls_get_argv_lists():
     """Statically: no subprocess call gets a string command (a literal, f-string, % or + of strings)."""
     offenders = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from storyrender.api import prepare
 
 from ..conftest import TINY
@@ -28,6 +30,7 @@ def test_anchored_keyframes_are_made_from_keyframe_0(write_board, fake):
     assert anchored["keyframe:beat-2"].key != chained["keyframe:beat-2"].key
 
 
+@pytest.mark.slow
 def test_plan_shows_the_critical_path_of_both_modes(write_board, cli, fake, tmp_path):
     board = write_board(TINY + FAKE + "keyframes: anchored\n" + _beats(24))
     res = cli(["plan", "--json", board.name], cwd=tmp_path)
@@ -41,6 +44,7 @@ def test_plan_shows_the_critical_path_of_both_modes(write_board, cli, fake, tmp_
     assert "keyframes anchored (this board): 3 provider calls" in text and "chained: 26 provider calls" in text
 
 
+@pytest.mark.slow
 def test_anchored_drift_does_not_accumulate(write_board, cli, tmp_path):
     drifts = {}
     for mode in ("chained", "anchored"):

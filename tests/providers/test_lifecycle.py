@@ -41,6 +41,7 @@ def test_defaults_skip_shut_down_and_deprecated_models():
     assert p.default_model(Job.FIRST_LAST_VIDEO) == "beta-vid"  # no GA video: the preview, never the shut-down one
 
 
+@pytest.mark.slow
 def test_validate_refuses_a_shut_down_model_naming_line_and_replacement(write_board, cli):
     path = board(write_board, "aging/old-img")
     r = cli(["validate", path], env=ENV)
@@ -60,6 +61,7 @@ def test_a_shut_down_model_without_a_date_or_replacement(write_board, cli):
     assert "Choose another model" in r.stderr
 
 
+@pytest.mark.slow
 def test_validate_warns_on_a_deprecated_model_with_its_shutdown_date(write_board, cli):
     path = board(write_board, "aging/soon-img")
     r = cli(["validate", path], env=ENV)

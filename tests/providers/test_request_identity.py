@@ -93,6 +93,7 @@ def test_camera_edit_renders_nothing_for_providers_that_ignore_it(write_board, f
     assert fake() == [] and report.totals()["rendered"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prov", ["fake", "fakestrict"])
 def test_call_options_render_nothing(write_board, fake, registry, prov):
     ref = "{image: %s/img, keyframe: %s/img, video: {use: %s/vid, options: %s}}"

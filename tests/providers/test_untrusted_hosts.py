@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from storyrender.errors import BoardError
+from storyrender.spec import load_board
+
 from ..conftest import run
 
 SENTINELS = {
@@ -111,6 +114,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role,use,option", HOSTILE, ids=[f"{u.split('/')[0]}-{o.split(':')[0]}"
                                                            for _, u, o in HOSTILE])
 def test_a_board_choosing_a_host_is_refused_and_the_host_never_hears_a_key(tmp_path, sink, role, use, option):
@@ -129,6 +133,7 @@ def test_a_board_choosing_a_host_is_refused_and_the_host_never_hears_a_key(tmp_p
         assert "would choose where requests and API keys are sent" in res.stderr
 
 
+@pytest.mark.slow
 def test_the_same_sink_named_by_the_users_environment_does_get_the_key(tmp_path, sink):
     """The control: the sink works, and the environment (not the board) decides where keys go."""
     pytest.importorskip("storyrender_openai")
@@ -141,6 +146,7 @@ def test_the_same_sink_named_by_the_users_environment_does_get_the_key(tmp_path,
     assert SENTINELS["OPENAI_API_KEY"] not in res.stdout + res.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", ["caption", "say", "prompt", "title"])
 def test_a_key_written_anywhere_in_a_board_is_refused_and_never_written(tmp_path, field):
     key = SENTINELS["REPLICATE_API_TOKEN"]
@@ -158,3 +164,23 @@ def test_a_key_written_anywhere_in_a_board_is_refused_and_never_written(tmp_path
     assert "REPLICATE_API_TOKEN" in res.stderr and "board.yaml:" in res.stderr
     assert key not in res.stdout + res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["board.yaml"]  # no SRT, manifest or review page
+
+
+@pytest.mark.parametrize("option", ["base_url", "api_host", "upload_url", "Endpoint"])
+def test_loading_a_board_refuses_a_host_option_naming_its_line(write_board, monkeypatch, option):
+    for name, value in SENTINELS.items():
+        monkeypatch.setenv(name, value)
+    path = write_board(f"""\
+        version: 1
+        output: {{size: 160x90, fps: 8}}
+        providers:
+          video: {{use: openai/sora-2, options: {{quality: high, {option}: "http://127.0.0.1:9/"}}}}
+        beats: [{{prompt: a cat}}]
+        """)
+    with pytest.raises(BoardError) as err:
+        load_board(path)
+    text = str(err.value)
+    assert "board.yaml:4" in text and f"option {option!r} would choose where requests and API keys are sent" in text
+    assert "OPENAI_BASE_URL" in text and not any(v in text for v in SENTINELS.values())
+    path.write_text(path.read_text().replace(option, "read_timeout"))
+    assert load_board(path).providers["video"].options["read_timeout"] == "http://127.0.0.1:9/"  # not a host

@@ -6,12 +6,14 @@ import io
 import time
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 
 from storyrender.api import prepare
 from storyrender.report.console import LiveReporter
 
 
+@pytest.mark.slow
 def test_counter_visible_on_a_24_row_terminal_for_a_59_beat_board(write_board):
     beats = "".join(f"  - {{prompt: beat {i}}}\n" for i in range(59))
     path = write_board("version: 1\noutput: {size: 160x90, fps: 8}\nseconds: 1\nbeats:\n" + beats)

@@ -9,9 +9,11 @@ import json
 import re
 
 import numpy as np
+import pytest
 from PIL import Image
 
 
+@pytest.mark.slow
 def test_reference_image_appears_in_manifest_plan_and_review(write_board, cli, tmp_path):
     (tmp_path / "refs").mkdir()
     Image.new("RGB", (64, 64), (250, 120, 20)).save(tmp_path / "refs" / "mia.png")

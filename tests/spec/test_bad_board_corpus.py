@@ -19,7 +19,7 @@ from storyrender.cli.main import cli as storyrender_cli
 
 from ..conftest import run
 
-pytestmark = [pytest.mark.xdist_group("reliability-bad-boards"), pytest.mark.slow]
+pytestmark = pytest.mark.xdist_group("reliability-bad-boards")
 
 CORPUS = Path(__file__).parent / "bad_boards"
 EXPECTED: dict[str, str] = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))
@@ -66,6 +66,7 @@ def test_bad_board_is_refused_with_its_place_and_a_fix(name, project, monkeypatc
     assert _written(project) == []  # nothing written
 
 
+@pytest.mark.slow
 def test_all_bad_boards_at_once_through_the_real_cli(project, tmp_path):
     """The real process: exit 2, every board's error reported, no traceback, nothing written or spent."""
     log = tmp_path / "calls.jsonl"

@@ -25,6 +25,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_board_exits_2_with_location(name, write_board, cli, fake, tmp_path):
     text, pattern = CASES[name]
@@ -59,6 +60,7 @@ def test_cost_limit_check_happens_before_spending(write_board, cli, fake, tmp_pa
     assert fake() == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["fifo", "device", "nul"])
 def test_a_board_that_is_no_file_is_refused_at_once(kind, cli, tmp_path):
     import os

@@ -66,6 +66,7 @@ def _cases() -> list[str]:
     return boards + sorted(SPECIAL) + ["symlink_output.yaml"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _cases())
 def test_every_bad_board_is_refused_within_limits_writing_nothing_and_connecting_nowhere(name, project, tmp_path):
     expected = {**EXPECTED, **{k: v for k, (_, v) in SPECIAL.items()},

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
 from storyrender.media.probe import probe
+from storyrender.stitch.final import gif_size
 
 
 def _gif(path):
@@ -16,6 +18,7 @@ def _gif(path):
         return im.size, durations
 
 
+@pytest.mark.slow
 def test_gif_defaults_to_the_board_fps_and_can_be_set(write_board, cli, tmp_path):
     base = """\
         version: 1
@@ -37,3 +40,10 @@ def test_gif_defaults_to_the_board_fps_and_can_be_set(write_board, cli, tmp_path
     size, durations = _gif(out / "set.gif")
     assert size == (80, 44) and len(durations) == 8 and set(durations) == {250}
     assert (out / "set.webm").stat().st_size < (out / "plain.webm").stat().st_size
+
+
+def test_gif_size_keeps_the_aspect_within_the_width_and_both_sides_even():
+    assert gif_size(160, 90, 80) == (80, 44)  # 45 rounded down to even
+    assert gif_size(1280, 720) == (480, 270)
+    assert gif_size(161, 91) == (160, 90)  # odd sizes become even, never wider than the source
+    assert gif_size(3, 1000, 480) == (2, 666)

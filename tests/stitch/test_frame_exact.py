@@ -6,6 +6,8 @@ import json
 import random
 from fractions import Fraction
 
+import pytest
+
 from storyrender.media.probe import probe
 from storyrender.stitch.timeline import frame_exact, total_frames
 
@@ -29,6 +31,7 @@ def test_running_time_is_rounded_not_each_beat():
     assert frame_exact([1.25] * 4, [("cut", 0)] * 3, 10)[0] == [13, 12, 13, 12]  # not 12 four times
 
 
+@pytest.mark.slow
 def test_written_file_and_every_report_agree_on_the_length(write_board, cli, tmp_path):
     board = write_board("""\
         version: 1
@@ -53,6 +56,7 @@ def test_written_file_and_every_report_agree_on_the_length(write_board, cli, tmp
     assert json.loads(plan.stdout)["output"]["seconds"] == 3.52
 
 
+@pytest.mark.slow
 def test_quarter_second_beats_do_not_drift(write_board, cli, tmp_path):
     board = write_board("""\
         version: 1

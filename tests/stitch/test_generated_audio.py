@@ -53,6 +53,7 @@ def test_mood_words_choose_mode_and_tempo():
     assert local_music.mood_of("calm slow ambient pad")["arpeggio"] is False
 
 
+@pytest.mark.slow
 def test_local_music_is_deterministic_and_follows_the_prompt(tmp_path):
     a, b, c = tmp_path / "a.wav", tmp_path / "b.wav", tmp_path / "c.wav"
     local_music.compose("upbeat hopeful", 3.0, 7, a)
@@ -66,6 +67,7 @@ def test_local_music_is_deterministic_and_follows_the_prompt(tmp_path):
         assert abs(float(s.duration * s.time_base) - 3.0) < 1e-3
 
 
+@pytest.mark.slow
 def test_offline_board_with_a_music_prompt_has_an_audible_changing_faded_normalised_bed(tmp_path, cli):
     board = tmp_path / "b.yaml"
     board.write_text(TINY + "seconds: 1.5\naudio:\n  music: {prompt: upbeat hopeful synth}\n"
@@ -147,6 +149,7 @@ def test_sound_effect_is_placed_at_its_beat_plus_offset(tmp_path, silent_clips):
 # ---- a video model's own audio -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clip_audio_is_kept_only_where_the_beat_says_keep(tmp_path, cli, fake, monkeypatch):
     monkeypatch.setenv("FAKE_VIDEO_TONE", "880")
     board = tmp_path / "b.yaml"
@@ -173,6 +176,7 @@ def test_clip_audio_is_kept_only_where_the_beat_says_keep(tmp_path, cli, fake, m
 # ---- plan ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_plan_reports_a_line_longer_than_its_beat_before_anything_runs(tmp_path, cli):
     board = tmp_path / "b.yaml"
     board.write_text(TINY + "seconds: 1\nbeats:\n  - prompt: a\n    say: " + "word " * 12 + "\n  - prompt: b\n"
@@ -186,6 +190,7 @@ def test_plan_reports_a_line_longer_than_its_beat_before_anything_runs(tmp_path,
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_sound_and_music_nodes_are_keyed_by_their_request(tmp_path, cli):
     board = tmp_path / "b.yaml"
     base = TINY + "seconds: 1\naudio:\n  music: {prompt: calm pad}\nbeats:\n  - prompt: a\n    sound: door slam\n"

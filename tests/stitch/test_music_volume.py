@@ -6,6 +6,7 @@ import subprocess
 
 import av
 import numpy as np
+import pytest
 
 from storyrender.media.ffmpeg import ffmpeg_exe
 
@@ -29,6 +30,7 @@ def _board(write_board, name: str, volume: float, loudness: str = "") -> None:
         """, name=name)
 
 
+@pytest.mark.slow
 def test_music_alone_keeps_its_volume_and_normalisation_can_be_off(write_board, cli, tmp_path):
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=3:sample_rate=48000",
                     "-c:a", "pcm_s16le", str(tmp_path / "tone.wav")], check=True)

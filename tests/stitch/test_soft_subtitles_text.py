@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from storyrender.media.ffmpeg import ffmpeg_exe
 
 CAPTION = "Press <on> & hold {b} for 2 s"
@@ -25,6 +27,7 @@ def _language(path) -> str:
         return c.streams.subtitles[0].metadata.get("language", "")
 
 
+@pytest.mark.slow
 def test_soft_tracks_keep_markup_like_text_and_say_their_language(write_board, cli, tmp_path):
     board = write_board(f"""\
         version: 1

@@ -91,6 +91,7 @@ def test_clip_audio_follows_its_beat_and_crossfades(tmp_path, board):
     assert band(x, rate, 1.6, 2.4, 880) > 0.5 and band(x, rate, 1.6, 2.4, 440) < 0.1
 
 
+@pytest.mark.slow
 def test_music_bed_and_voice_are_mixed_and_normalised(tmp_path, board):
     d, clips, n, trs = board
     silent = [None, None, None]
@@ -108,6 +109,7 @@ def test_music_bed_and_voice_are_mixed_and_normalised(tmp_path, board):
     assert abs(durations(tmp_path / "a.m4a")["audio"] - total_frames(n, trs) / FPS) <= AAC_FRAME
 
 
+@pytest.mark.slow
 def test_speech_longer_than_its_beat_warns_and_is_not_cut(tmp_path, board):
     d, clips, n, trs = board
     voice = sine(tmp_path / "long.wav", 1000, 1.3)

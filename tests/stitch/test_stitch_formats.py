@@ -52,12 +52,14 @@ def final(tmp_path_factory):
                  cues=[Cue(0.0, 1.0, "hi")])
 
 
+@pytest.mark.slow
 def test_mp4_faststart_and_streams(final):
     assert streams(final) == {"video": "h264", "audio": "aac", "subtitle": "mov_text"}
     head = final.read_bytes()[:4096]
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
 
+@pytest.mark.slow
 def test_webm_vp9_opus(final, tmp_path):
     out = export_webm(final, tmp_path / "v.webm")
     assert streams(out) == {"video": "vp9", "audio": "opus", "subtitle": "webvtt"}

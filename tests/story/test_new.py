@@ -24,6 +24,7 @@ def run(*args, cwd=None):
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_offline_new_writes_a_board_that_validates_sums_to_30s_and_builds(tmp_path):
     dest = tmp_path / "cat"
     r = run("new", PROMPT, "--seconds", "30", "--style", "cinematic", "--offline", "--size", "160x90", "--fps", "8",
@@ -48,6 +49,7 @@ def test_offline_new_writes_a_board_that_validates_sums_to_30s_and_builds(tmp_pa
     assert (info.width, info.height) == (160, 90)
 
 
+@pytest.mark.slow
 def test_new_refuses_to_overwrite_and_bad_options_exit_2_writing_nothing(tmp_path):
     dest = tmp_path / "p"
     assert run("new", PROMPT, "--offline", "--seconds", "3", str(dest)).returncode == 0
@@ -75,6 +77,7 @@ def test_no_writer_key_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_plan_prices_the_writing_and_the_second_write_is_cached(tmp_path):
     dest = tmp_path / "p"
     r = run("new", PROMPT, "--offline", "--seconds", "10", "--plan", str(dest))

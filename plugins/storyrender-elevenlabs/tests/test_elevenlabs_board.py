@@ -9,6 +9,7 @@ import textwrap
 
 import av
 import numpy as np
+import pytest
 
 from elevenlabs_fakes import TEST_KEY
 
@@ -49,6 +50,7 @@ def band(x, rate, t0, t1, freq):
     return float(spec[(f > freq - 30) & (f < freq + 30)].max())
 
 
+@pytest.mark.slow
 def test_board_with_voice_music_and_sound(fake, tmp_path):
     board = tmp_path / "board.yaml"
     board.write_text(textwrap.dedent(BOARD))

@@ -28,6 +28,7 @@ def say(voice="", **options) -> SpeechRequest:
                          options=options)
 
 
+@pytest.mark.slow
 def test_speech_sends_the_documented_request_and_writes_48k_stereo(provider, fake, tmp_path):
     result = provider.speech(say("AbCdEfGhIjKlMnOpQrSt", speed=1.1, stability=0.4), ctx(tmp_path))
     [sent] = fake.requests("tts")

@@ -393,6 +393,7 @@ def _plan_total(tmp_path, video: str) -> float:
     return json.loads(proc.stdout)["totals"]["estimate_usd"]
 
 
+@pytest.mark.slow
 def test_plan_estimates_kling_with_audio_at_its_own_price(tmp_path):
     silent = _plan_total(tmp_path, f"fal/{KLING}")
     loud = _plan_total(tmp_path, f"{{use: fal/{KLING}, options: {{params: {{generate_audio: true}}}}}}")

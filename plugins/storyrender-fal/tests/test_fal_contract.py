@@ -169,6 +169,7 @@ def test_call_only_option_edits_render_nothing(served, tmp_path):
 # -- d. unknown options --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option,suggestion", [("qualty: high", None), ("read_timout: 5", "read_timeout"),
                                                ("poll_intervall: 1", "poll_interval"),
                                                ("poll_retries: 5", None)])

@@ -152,6 +152,7 @@ def test_camera_edit_changes_keyframe_1_and_the_segment_and_not_keyframe_0(serve
     assert segment(report).key != old[segment(report).role]
 
 
+@pytest.mark.slow
 def test_camera_edit_sends_nothing_when_getimg_draws_only_keyframe_0(served, tmp_path):
     path = write(tmp_path / "board.yaml", image=image())
     report, _ = make(path)

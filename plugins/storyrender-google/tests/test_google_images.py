@@ -37,6 +37,7 @@ def _no_leftovers(ctx: RunContext) -> None:
 # -- success ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(env, fake, provider, ctx):
     fake.push("generate", image_answer(1344, 768))
     result = run(provider.text_to_image, image_request(), ctx)
@@ -60,6 +61,7 @@ def test_text_to_image_sends_documented_parameters_and_writes_board_sized_png(en
     assert result.info["mode"] == "gemini-api"
 
 
+@pytest.mark.slow
 def test_next_keyframe_sends_instruction_previous_keyframe_and_references(env, fake, provider, ctx, tmp_path):
     previous = tmp_path / "k0.png"
     previous.write_bytes(png_bytes(320, 180, (1, 2, 3)))
@@ -256,6 +258,7 @@ def test_refused_key_names_the_variables_and_never_the_key(env, fake, provider, 
     assert TEST_KEY not in str(info.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, raw", [
     ({"candidates": []}, None),
     ({}, None),

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from google_fakes import OPERATION, TEST_KEY, frame, google_error, memory_journal, operation, run, video_request
 from storyrender.errors import MissingKeyError, ProviderError, RefusedError, TransientError
 from storyrender.media.probe import probe
@@ -353,6 +352,7 @@ def test_sdk_refuses_veo_in_gemini_api_mode():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
+@pytest.mark.slow
 def test_plan_estimate_follows_veo_resolution(tmp_path):
     import json
     import subprocess

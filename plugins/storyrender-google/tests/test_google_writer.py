@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from google_fakes import TEST_KEY, FakeGoogle
 from storyrender.api import prepare
 
@@ -41,6 +40,7 @@ def fake(httpserver) -> FakeGoogle:
     return FakeGoogle(httpserver)
 
 
+@pytest.mark.slow
 def test_gemini_writes_the_board_from_a_schema_constrained_request(fake, tmp_path):
     fake.push("generate", answer(json.dumps(story(3))))
     r = new(fake, tmp_path / "p")
@@ -62,6 +62,7 @@ def test_gemini_writes_the_board_from_a_schema_constrained_request(fake, tmp_pat
     assert "writer: google/gemini-3.5-flash" in board.read_text() and TEST_KEY not in board.read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, why", [
     (answer("{\"title\": \"x\", \"beats\": ["), "not JSON"),
     (answer(json.dumps({"title": "x", "beats": story(3)["beats"][:1]})), "not a story of 3 beats"),

@@ -49,6 +49,7 @@ def served(fake, bucket, mp4_bytes):
     return fake
 
 
+@pytest.mark.slow
 def test_first_and_last_frame_by_presigned_url_polling_and_result(served, bucket, frames, mp4_bytes, tmp_path):
     log: list[str] = []
     result = LumaProvider().video(video_request(frames), ctx_for(tmp_path, log=log))
@@ -72,12 +73,14 @@ def test_first_and_last_frame_by_presigned_url_polling_and_result(served, bucket
     assert result.info == {"job_id": "gen-1", "model": "ray-2"}
 
 
+@pytest.mark.slow
 def test_resolution_option_is_sent(served, frames, tmp_path):
     LumaProvider().video(video_request(frames, model="ray-flash-2", seconds=9, resolution="1080p"), ctx_for(tmp_path))
     body = served.creates[0]["json"]
     assert body["resolution"] == "1080p" and body["duration"] == "9s" and body["model"] == "ray-flash-2"
 
 
+@pytest.mark.slow
 def test_first_frame_only(served, frames, tmp_path):
     LumaProvider().video(video_request(frames, last=False), ctx_for(tmp_path))
     assert list(served.creates[0]["json"]["keyframes"]) == ["frame0"]
@@ -93,12 +96,14 @@ def test_photon_text_to_image(served, tmp_path):
         assert img.size == (64, 36) and img.getpixel((5, 5)) == (30, 30, 200)
 
 
+@pytest.mark.slow
 def test_refusal(served, frames, tmp_path):
     served.failure = "400: prompt not allowed because advanced moderation failed"
     with pytest.raises(RefusedError, match="moderation"):
         LumaProvider().video(video_request(frames), ctx_for(tmp_path))
 
 
+@pytest.mark.slow
 def test_429_then_success(served, frames, tmp_path):
     served.create_errors = [(429, {"detail": "Rate limit exceeded"}, {"Retry-After": "2"})]
     p = LumaProvider()
@@ -109,6 +114,7 @@ def test_429_then_success(served, frames, tmp_path):
     assert len(served.creates) == 2
 
 
+@pytest.mark.slow
 def test_5xx_on_submit_is_not_repeated(served, frames, tmp_path):
     served.create_errors = [(500, {"detail": "internal"}, {})]
     with pytest.raises(SubmitUncertain, match="may have accepted"):
@@ -116,6 +122,7 @@ def test_5xx_on_submit_is_not_repeated(served, frames, tmp_path):
     assert len(served.creates) == 1
 
 
+@pytest.mark.slow
 def test_timeout_cancels(served, frames, tmp_path):
     served.hold = True
     with pytest.raises(ProviderError, match="did not finish within 0.2 s"):

@@ -16,7 +16,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from openai_fakes import image_response, make_ctx
 from storyrender.api import build, manifest_path, open_store, prepare
 from storyrender.cache.keys import node_key
@@ -80,6 +79,7 @@ def test_a_board_builds_with_two_requests_and_a_rebuild_sends_none(env, images, 
 # -- (a) takes: no seed at the vendor, but a new take is a new request ---------------------------
 
 
+@pytest.mark.slow
 def test_take_2_is_a_new_request_that_openai_receives_unchanged(env, images, tmp_path, provider):
     prepared = prepare(write_board(tmp_path, images))
     k0 = node(prepared, "keyframe:0")

@@ -167,6 +167,7 @@ def test_sizes():
 # -- transient faults: the SDK never retries (max_retries=0); the runner does -------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("headers, expected", [
     ({"retry-after": "7"}, 7.0),
     ({"retry-after-ms": "1500"}, 1.5),

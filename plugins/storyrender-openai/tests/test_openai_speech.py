@@ -146,6 +146,7 @@ def test_validate_refuses_speed_out_of_range_and_instructions_on_tts1(tmp_path, 
     assert "b.yaml:4" in r.stderr
 
 
+@pytest.mark.slow
 def test_board_build_places_the_line_on_its_beat_and_the_track_matches_the_video(speech, tmp_path, monkeypatch):
     speech.queue.append((200, wav_bytes(0.6, freq=1200), {}, 0.0))
     board = tmp_path / "board.yaml"

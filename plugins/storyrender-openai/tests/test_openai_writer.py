@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from openai_fakes import TEST_KEY, FakeOpenAI
 from storyrender.api import prepare
 
@@ -41,6 +40,7 @@ def fake(httpserver) -> FakeOpenAI:
     return FakeOpenAI(httpserver)
 
 
+@pytest.mark.slow
 def test_openai_writes_the_board_from_a_schema_constrained_request(fake, tmp_path):
     fake.push("/v1/chat/completions", body=completion(json.dumps(story(6))))
     r = new(fake, tmp_path / "p")
@@ -78,6 +78,7 @@ def test_openai_writes_the_board_from_a_schema_constrained_request(fake, tmp_pat
     assert len(fake.posts("/v1/chat/completions")) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answer, why", [
     (completion("this is not json"), "not JSON"),
     (completion(json.dumps(story(4))), "not a story of 6 beats"),

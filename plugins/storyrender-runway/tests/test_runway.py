@@ -55,6 +55,7 @@ def served(fake, mp4_bytes):
     return fake
 
 
+@pytest.mark.slow
 def test_veo_first_and_last_frame_wire_shape_polling_and_result(served, frames, mp4_bytes, tmp_path):
     log: list[str] = []
     result = RunwayProvider().video(video_request(frames), ctx_for(tmp_path, log=log))

@@ -101,6 +101,7 @@ def _plan_render_keys(board: Path) -> set[str]:
     return {r.key for r in rows if r.status == "render"}
 
 
+@pytest.mark.slow
 def test_studio_builds_live_retakes_adds_follows_disk_and_guards(studio, driver):
     board, port, token = studio["board"], studio["port"], studio["token"]
     base = f"http://127.0.0.1:{port}"
