@@ -12,7 +12,10 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from storyrender.media.colormatch import METHODS, color_match
+from storyrender.media.ffmpeg import encode_frames
 from storyrender.media.probe import read_frames
 
 from ..conftest import TINY
@@ -78,3 +81,22 @@ def test_colour_match_per_beat_adds_one_node_and_no_provider_call(write_board, c
     assert fake() == []  # nothing paid for again: the segments are the same requests
     doc = json.loads((tmp_path / "out" / "board.manifest.json").read_text())
     assert [n["role"] for n in doc["nodes"] if n["kind"] == "colormatch"] == ["colormatch:beat-2"]
+
+
+def test_color_match_undoes_a_cast_growing_over_a_clip(tmp_path):
+    """In process, on a 9-frame clip: the cast is undone where it grows and the first frame stays put."""
+    y, x = np.mgrid[0:36, 0:64]
+    base = np.stack([60 + 2 * x, 50 + 3 * y, np.full_like(x, 120)], axis=-1).astype(np.float32)
+    cast = np.array([40.0, 0.0, -30.0], np.float32)
+    frames = [np.clip(base + cast * i / 8, 0, 255).astype(np.uint8) for i in range(9)]
+    encode_frames(iter(frames), tmp_path / "clip.mp4", fps=8, width=64, height=36)
+    Image.fromarray(base.astype(np.uint8)).save(tmp_path / "key.png")
+    facts = color_match(tmp_path / "clip.mp4", tmp_path / "key.png", tmp_path / "key.png", tmp_path / "out.mp4")
+    assert facts["method"] == METHODS[0]
+    assert facts["end_mad_after"] < facts["end_mad_before"] / 4, facts
+    assert facts["start_mad_after"] <= facts["start_mad_before"] + 0.005, facts
+    out = [f.astype(np.float32) for f in read_frames(tmp_path / "out.mp4")]
+    assert len(out) == 9
+    assert np.abs(out[-1].mean(axis=(0, 1)) - base.mean(axis=(0, 1))).max() < 4  # back on its keyframe
+    with pytest.raises(ValueError, match="unknown colour-match method"):
+        color_match(tmp_path / "clip.mp4", tmp_path / "key.png", None, tmp_path / "x.mp4", method="other/9")
