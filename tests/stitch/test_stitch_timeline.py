@@ -132,19 +132,3 @@ def test_caption_change_touches_only_intersecting_pieces():
         for ov in ovs:
             assert 0 <= ov.start < ov.end <= p.frames
     assert asdict(after[0][0]) == {"text": "one", "start": 0, "end": 6}
-
-
-def test_piece_key_is_json_and_tracks_what_matters():
-    from storyrender.media.probe import MediaInfo
-    from storyrender.stitch import EncodeSettings, Overlay, piece_key
-
-    info = MediaInfo(160, 90, 8.0, 9, 1.125, "yuv420p", "h264", False)
-    other = MediaInfo(320, 240, 12.0, 13, 1.083, "yuv420p", "h264", True)
-    st = EncodeSettings(160, 90, 8)
-    j = plan_pieces([8, 8], [Transition("fade", 2)])[1]
-    k = piece_key(j, [info, info], st)
-    json.dumps(k)
-    assert k == piece_key(j, [info, info], st)
-    assert k != piece_key(j, [info, other], st)  # a differently shaped clip conforms differently
-    assert k != piece_key(j, [info, info], EncodeSettings(160, 90, 8, fit="crop"))
-    assert k != piece_key(j, [info, info], st, [Overlay("hi", 0, 1)])

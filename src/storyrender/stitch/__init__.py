@@ -24,7 +24,6 @@ from .encode import (
     conform_filter,
     conform_spec,
     encode_piece,
-    piece_key,
     x264_args,
 )
 from .audio import AudioResult, MusicBed, audio_duration, render_audio
@@ -53,7 +52,6 @@ __all__ = [
     "conform_filter",
     "conform_spec",
     "encode_piece",
-    "piece_key",
     "AudioResult",
     "MusicBed",
     "audio_duration",

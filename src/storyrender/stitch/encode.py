@@ -30,12 +30,11 @@ __all__ = [
     "x264_args",
     "track_timescale",
     "piece_command",
-    "piece_key",
     "encode_piece",
     "RECIPE_VERSION",
 ]
 
-#: Bumped whenever the filters or encoder arguments change what a piece looks like (part of :func:`piece_key`).
+#: Bumped whenever the filters or encoder arguments change what a piece looks like (part of a piece node's key).
 RECIPE_VERSION = 2
 
 #: x264 preset and CRF for each quality level.
@@ -259,21 +258,6 @@ def piece_command(piece: PieceSpec, inputs: Sequence[tuple[Path, MediaInfo]], ou
     args += x264_args(settings)
     args += [str(out)]
     return args
-
-
-def piece_key(piece: PieceSpec, infos: Sequence[MediaInfo], settings: EncodeSettings,
-              overlays: Sequence[Overlay] = ()) -> dict:
-    """Everything an encoded piece depends on except the bytes of its input clips (JSON-serialisable).
-
-    A cache key for a piece node is this plus the content hash of each input clip, in ``piece.beats`` order.
-    """
-    return {
-        "recipe": RECIPE_VERSION,
-        "piece": piece.key(),
-        "settings": settings.as_dict(),
-        "conform": [conform_spec(info, nb, settings).as_dict() for info, nb in zip(infos, piece.beat_frames)],
-        "overlays": [ov.as_dict() for ov in overlays],
-    }
 
 
 def encode_piece(piece: PieceSpec, inputs: Sequence[tuple[Path, MediaInfo]], out: Path,
