@@ -32,6 +32,9 @@ __all__ = [
     "ArtifactError",
     "StitchError",
     "redact",
+    "looks_like_key",
+    "KEY_SHAPE",
+    "secret_values",
     "shorten",
     "MAX_SHOWN",
 ]
@@ -155,6 +158,16 @@ class StitchError(StoryrenderError):
 
 _KEY_ENV_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
+#: what an API key looks like (a bearer token, a vendor's key shape): scrubbed from every message
+#: (:func:`redact`) and refused as a value anywhere in a board (:func:`looks_like_key`)
+KEY_SHAPE = re.compile(r"(?P<bearer>Bearer\s+)[A-Za-z0-9._~+/=\-]{8,}|\b(sk|rk|pk|r8|key)[-_][A-Za-z0-9_\-]{12,}"
+                       r"|\bAIza[0-9A-Za-z_\-]{30,}|\bxai-[A-Za-z0-9]{16,}")
+
+
+def looks_like_key(text: str) -> bool:
+    """*text* (surrounding spaces aside) is one API key."""
+    return KEY_SHAPE.fullmatch(text.strip()) is not None
+
 
 def secret_values() -> dict[str, str]:
     """The values of the key-like environment variables (``*KEY*``, ``*TOKEN*``, ...), by value,
@@ -170,7 +183,5 @@ def redact(text: str) -> str:
     for value in sorted(secret_values(), key=len, reverse=True):
         if value in text:
             text = text.replace(value, "***")
-    # Bearer tokens and common key shapes that may come back in vendor error bodies.
-    text = re.sub(r"(Bearer\s+)[A-Za-z0-9._\-]{8,}", r"\1***", text)
-    text = re.sub(r"\b(sk|r8|key)[-_][A-Za-z0-9_\-]{12,}", "***", text)
-    return text
+    # Bearer tokens and vendors' key shapes that may come back in vendor error bodies.
+    return KEY_SHAPE.sub(lambda m: (m.group("bearer") or "") + "***", text)

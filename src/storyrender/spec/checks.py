@@ -9,11 +9,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..errors import ArtifactError, BoardError, secret_values, shorten
+from ..errors import ArtifactError, BoardError, looks_like_key, secret_values, shorten
 from ..vocabulary import TRANSITIONS
 from .model import ProviderRef, Transition
 from .paths import path_text_problem
-from .yamlpos import Pos, pointer
+from .yamlpos import Pos, error_at, nearest, pointer
 
 DEFAULT_TRANSITION_SECONDS = 0.5
 
@@ -21,8 +21,6 @@ _SECRET_NAME = re.compile(
     r"^(api[_-]?key|apikey|key|token|access[_-]?token|auth[_-]?token|bearer|secret|client[_-]?secret|password|"
     r"passwd|authorization|credentials?)$|(api|access|secret|private|auth)[_-]?key$|[_-](token|secret|password)$",
     re.IGNORECASE)
-_SECRET_VALUE = re.compile(r"^\s*(Bearer\s+\S{8,}|(sk|rk|pk)[-_][A-Za-z0-9_\-]{16,}|r8_[A-Za-z0-9]{16,}|"
-                           r"AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{16,})\s*$")
 _SECRET_HINT = ("Remove it and set the provider's key variable instead (e.g. OPENAI_API_KEY, GEMINI_API_KEY, "
                 "REPLICATE_API_TOKEN, GETIMG_API_KEY, FAL_KEY); `storyrender providers` names each one.")
 
@@ -34,10 +32,6 @@ _HOST_NAME = re.compile(
 _HOST_HINT = ("A storyboard cannot choose where requests, and so API keys, are sent. Set the SDK's own "
               "variable in your environment instead (OPENAI_BASE_URL, GOOGLE_GEMINI_BASE_URL / "
               "GOOGLE_VERTEX_BASE_URL, REPLICATE_BASE_URL, GETIMG_AI_BASE_URL, FAL_QUEUE_RUN_HOST, ELEVENLABS_BASE_URL).")
-
-
-def _looks_like_key(text: str) -> bool:
-    return bool(_SECRET_VALUE.match(text))
 
 
 def _env_keys_in(data: Any, ptr: str, found: list[tuple[str, str]], secrets: Mapping[str, str]) -> None:
@@ -72,16 +66,10 @@ class Checker:
         self.inputs: list[tuple[Path, str]] = []
 
     def pos(self, ptr: str) -> Pos | None:
-        while True:
-            p = self.positions.get(ptr)
-            if p or not ptr:
-                return p
-            ptr = ptr.rsplit("/", 1)[0]
+        return nearest(self.positions, ptr)
 
     def fail(self, message: str, ptr: str, hint: str | None = None) -> None:
-        p = self.pos(ptr)
-        self.errors.append(BoardError(message, file=p.file if p else self.display, line=p.line if p else None,
-                                      column=p.column if p else None, pointer=ptr, hint=hint))
+        self.errors.append(error_at(self.positions, self.display, message, ptr, hint))
 
     def path(self, value: str, ptr: str, *, must_exist: bool = True, kind: str = "file") -> Path | None:
         """Resolve a path written at *ptr*, relative to the file that wrote it. The text is checked
@@ -225,7 +213,7 @@ class Checker:
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 self.no_secrets(v, f"{ptr}/{i}")
-        elif isinstance(value, str) and _looks_like_key(value):
+        elif isinstance(value, str) and looks_like_key(value):
             self.fail("this value looks like an API key; API keys must not be written in a storyboard", ptr,
                       _SECRET_HINT)
 
