@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import BoardError, BoardErrors, shorten
 from ..resources import templates_dir
-from .yamlpos import Pos, load_yaml, pointer
+from .yamlpos import Pos, error_at, load_yaml, pointer
 
 __all__ = ["compose", "template_dirs", "find_template", "list_templates", "MAX_DEPTH"]
 
@@ -90,39 +90,35 @@ def compose(path: Path, *, display: str | None = None) -> tuple[dict, dict[str, 
 def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict, dict[str, Pos]]:
     data, pos = load_yaml(path, display=display)
     if not isinstance(data, dict):
-        p = pos.get("", Pos(display, 1, 1))
-        raise BoardError("a storyboard must be a mapping of fields (version, beats, ...)",
-                         file=p.file, line=p.line, column=p.column)
+        raise error_at(pos, display, "a storyboard must be a mapping of fields (version, beats, ...)",
+                       default=Pos(display, 1, 1))
     ext = data.get("extends")
     if ext is None:
         return data, pos
-    p = pos.get("/extends", Pos(display, 1, 1))
+    def at_extends(message: str, hint: str | None = None) -> BoardError:
+        return error_at(pos, display, message, "/extends", hint, default=Pos(display, 1, 1))
+
     if not isinstance(ext, str) or not ext:
-        raise BoardError("extends must be a template name or a path", file=p.file, line=p.line,
-                         column=p.column, pointer="/extends")
+        raise at_extends("extends must be a template name or a path")
     if depth >= MAX_DEPTH:
-        raise BoardError(f"templates extend each other more than {MAX_DEPTH} levels deep",
-                         file=p.file, line=p.line, column=p.column, pointer="/extends")
+        raise at_extends(f"templates extend each other more than {MAX_DEPTH} levels deep")
     from .paths import path_text_problem, project_root
 
     allowed = (project_root(path.parent), *(d.resolve() for d in template_dirs()))
     outside = not path_text_problem(ext) and not _within((path.parent / ext).resolve(), allowed)
     if outside and ("/" in ext or "\\" in ext or ext.startswith(".")):
-        raise BoardError(f"{shorten(repr(ext))} points outside the project", file=p.file, line=p.line,
-                         column=p.column, pointer="/extends",
-                         hint="Extend a template inside the project, or a template name (`storyrender templates`). "
-                              "A file outside the project is never read.")
+        raise at_extends(f"{shorten(repr(ext))} points outside the project",
+                         "Extend a template inside the project, or a template name (`storyrender templates`). "
+                         "A file outside the project is never read.")
     target = find_template(ext, path.parent, inside=allowed)
     if target is None:
         names = ", ".join(sorted(list_templates())) or "none installed"
-        raise BoardError(f"template {shorten(repr(ext))} not found", file=p.file, line=p.line, column=p.column,
-                         pointer="/extends",
-                         hint=f"Give a path relative to this file or a template name ({names}); "
-                              f"`storyrender templates` lists them.")
+        raise at_extends(f"template {shorten(repr(ext))} not found",
+                         f"Give a path relative to this file or a template name ({names}); "
+                         f"`storyrender templates` lists them.")
     key = str(target.resolve())
     if key in seen:
-        raise BoardError(f"templates extend each other in a cycle through {ext!r}", file=p.file,
-                         line=p.line, column=p.column, pointer="/extends")
+        raise at_extends(f"templates extend each other in a cycle through {ext!r}")
     tdisplay = _display(target)
     base, bpos = _load_chain(target, tdisplay, depth + 1, seen + (key,))
     return _merge_board(base, bpos, data, pos)
@@ -202,11 +198,8 @@ def _substitute(data: dict, pos: dict[str, Pos], display: str) -> dict:
     for name, v in vars_.items():
         if not isinstance(v, (str, int, float, bool)) or v is None:
             kind = "a list" if isinstance(v, list) else "a mapping" if isinstance(v, dict) else "empty"
-            p = pos.get("/vars" + pointer([name]))
-            raise BoardError(f"var {shorten(repr(name))} is {kind}; a var is a string, a number or true/false",
-                             file=p.file if p else display, line=p.line if p else None,
-                             column=p.column if p else None, pointer="/vars" + pointer([name]),
-                             hint="Give it a plain value.")
+            raise error_at(pos, display, f"var {shorten(repr(name))} is {kind}; a var is a string, a number or "
+                           "true/false", "/vars" + pointer([name]), "Give it a plain value.")
 
     def sub(value: Any, ptr: str) -> Any:
         if isinstance(value, str):
@@ -243,9 +236,7 @@ def _substitute(data: dict, pos: dict[str, Pos], display: str) -> dict:
         return value
 
     def _err(message: str, ptr: str, hint: str) -> None:
-        p = pos.get(ptr)
-        errors.append(BoardError(message, file=p.file if p else None, line=p.line if p else None,
-                                 column=p.column if p else None, pointer=ptr, hint=hint))
+        errors.append(error_at(pos, None, message, ptr, hint))
 
     out = sub(data, "")
     for name, uses in missing.items():

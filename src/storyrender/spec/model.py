@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ..errors import BoardError
 from ..vocabulary import ROLES
-from .yamlpos import Pos
+from .yamlpos import Pos, error_at
 
 __all__ = [
     "ProviderRef",
@@ -209,18 +209,9 @@ class Board:
     #: keyframes mode: ``chained`` (keyframe k from k-1) or ``anchored`` (every keyframe from keyframe 0)
     keyframes: str = "chained"
 
-    def where(self, ptr: str) -> Pos | None:
-        """Position of the value at JSON pointer *ptr* (or its nearest written parent)."""
-        while True:
-            p = self.positions.get(ptr)
-            if p or not ptr:
-                return p
-            ptr = ptr.rsplit("/", 1)[0]
-
     def error(self, message: str, ptr: str, hint: str | None = None) -> BoardError:
-        p = self.where(ptr)
-        return BoardError(message, file=p.file if p else self.display, line=p.line if p else None,
-                          column=p.column if p else None, pointer=ptr, hint=hint)
+        """The error for the value at *ptr*, at the place it was written."""
+        return error_at(self.positions, self.display, message, ptr, hint)
 
     def provider_for(self, role: str, beat: Beat | None = None) -> ProviderRef:
         if beat is not None and role in beat.providers:

@@ -10,7 +10,7 @@ import jsonschema
 
 from ..errors import BoardError, BoardErrors, shorten
 from ..resources import load_schema
-from .yamlpos import Pos, pointer
+from .yamlpos import Pos, error_at, pointer
 
 __all__ = ["validate_document", "schema_errors", "schema_board_errors"]
 
@@ -114,18 +114,9 @@ def _convert(err: jsonschema.ValidationError, positions: dict[str, Pos], display
         message = "has repeated items; each may appear once"
     else:
         message = shorten(err.message, 300)
-    p = positions.get(ptr) or positions.get(pointer(path)) or _nearest(positions, path) or Pos(display, 1, 1)
     del top
-    return BoardError(message, file=p.file, line=p.line, column=p.column, pointer=field if v != "additionalProperties" else ptr, hint=hint)
-
-
-def _nearest(positions: dict[str, Pos], path: list) -> Pos | None:
-    while path:
-        path = path[:-1]
-        p = positions.get(pointer(path))
-        if p:
-            return p
-    return positions.get("")
+    return error_at(positions, display, message, ptr, hint, shown=field if v != "additionalProperties" else ptr,
+                    default=Pos(display, 1, 1))
 
 
 def _describe(schema: dict) -> str | None:

@@ -14,13 +14,13 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
 from ..errors import BoardError, shorten
 
-__all__ = ["Pos", "load_yaml", "pointer", "MAX_NODES", "MAX_BYTES"]
+__all__ = ["Pos", "load_yaml", "pointer", "nearest", "error_at", "MAX_NODES", "MAX_BYTES"]
 
 #: refuse documents that hold, or expand (through aliases and merge keys) to, more values than this
 MAX_NODES = 100_000
@@ -49,6 +49,24 @@ class Pos:
     file: str
     line: int
     column: int
+
+
+def nearest(positions: Mapping[str, Pos], ptr: str) -> Pos | None:
+    """Where the value at JSON pointer *ptr* was written, or its nearest written parent."""
+    while True:
+        p = positions.get(ptr)
+        if p or not ptr:
+            return p
+        ptr = ptr.rsplit("/", 1)[0]
+
+
+def error_at(positions: Mapping[str, Pos], display: str | None, message: str, ptr: str = "",
+             hint: str | None = None, *, shown: str | None = None, default: Pos | None = None) -> BoardError:
+    """The :class:`BoardError` for the value at *ptr*: its file:line:column (its nearest written
+    parent's, else *default*'s, else *display* alone), naming *shown* (default *ptr*) as the field."""
+    p = nearest(positions, ptr) or default
+    return BoardError(message, file=p.file if p else display, line=p.line if p else None,
+                      column=p.column if p else None, pointer=ptr if shown is None else shown, hint=hint)
 
 
 def pointer(parts) -> str:
