@@ -88,15 +88,15 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 
     def provider_node(kind: str, role: str, beat: Beat, choice: Choice, spec: JobSpec, inputs: tuple,
                       label: str, seconds: float | None = None) -> str:
-        return g.add(Node(kind, spec, inputs, role=role, beat=beat.index, label=label, provider=choice.name,
-                          estimate=choice.estimate(seconds), call=choice.call_options,
+        return g.add(Node(kind, spec, inputs, role=role, beat=beat.index, beat_id=beat.id, label=label,
+                          provider=choice.name, estimate=choice.estimate(seconds), call=choice.call_options,
                           pricing={"price_override": choice.price_override, "price_unknown": choice.price_unknown,
                                    "model_label": choice.label}))
 
     def pinned(path, role: str, beat: Beat, label: str) -> str:
         fit = {"fit": board.output.fit, "width": board.output.width, "height": board.output.height}
         return g.add(Node("file", OpSpec({"suffix": ".png", **fit}, (FileRef(str(path), file_digest(path)),)), (),
-                          role=role, beat=beat.index, label=label))
+                          role=role, beat=beat.index, beat_id=beat.id, label=label))
 
     t = 0.0
     segments: list[str] = []
@@ -141,7 +141,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
             h = {"label": f"beat {beat.index}.{j}", "timecode": _timecode(tt)}
             if j > 1 and board.mode == "extend":
                 stops.append(g.add(Node("lastframe", OpSpec({"suffix": ".png"}), (subs[-1],),
-                                        role=f"lastframe:{beat.id}.{j}", beat=beat.index,
+                                        role=f"lastframe:{beat.id}.{j}", beat=beat.index, beat_id=beat.id,
                                         label=f"last frame of segment {beat.index}.{j - 1}")))
             elif j < len(parts) and board.mode == "keyframes":
                 kch = resolution.get("keyframe", beat)
@@ -172,7 +172,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                 subs.append(provider_node("segment", f"segment:{beat.id}.{len(parts)}", beat, vch, spec,
                                           (stops[-1], end), f"segment {beat.index}.{len(parts)}", seconds=parts[-1]))
                 seg = g.add(Node("join", OpSpec({"keyframes": 2}), (start, end) + tuple(subs), role=f"segment:{beat.id}",
-                                 beat=beat.index, label=f"segment {beat.index} ({len(subs)} clips)"))
+                                 beat=beat.index, beat_id=beat.id, label=f"segment {beat.index} ({len(subs)} clips)"))
             else:
                 seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start, end),
                                     f"segment {beat.index}", seconds=beat.seconds)
@@ -182,7 +182,7 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
             end = None
             if subs:
                 seg = g.add(Node("join", OpSpec({"keyframes": 1}), (start,) + tuple(subs), role=f"segment:{beat.id}",
-                                 beat=beat.index, label=f"segment {beat.index} ({len(subs)} clips)"))
+                                 beat=beat.index, beat_id=beat.id, label=f"segment {beat.index} ({len(subs)} clips)"))
             else:
                 seg = provider_node("segment", f"segment:{beat.id}", beat, vch, seg_spec, (start,),
                                     f"segment {beat.index}", seconds=beat.seconds)
@@ -229,14 +229,14 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
         inputs = tuple(clips[k] for k in piece.beats)
         beat = board.beats[piece.beats[0]]
         role = f"{piece.kind}:{beat.id}" + (f">{board.beats[piece.beats[1]].id}" if piece.kind == "junction" else "")
-        piece_keys.append(g.add(Node("piece", OpSpec(params), inputs, role=role, beat=beat.index,
+        piece_keys.append(g.add(Node("piece", OpSpec(params), inputs, role=role, beat=beat.index, beat_id=beat.id,
                                      label=f"{piece.kind} {piece.beats[0] + 1}" +
                                            (f"-{piece.beats[1] + 1}" if piece.kind == "junction" else ""))))
 
     # ---- audio: speech and sound per beat, a music bed, then one track for the whole video
     def audio_node(kind: str, role: str, beat: Beat, ch: Choice, spec: JobSpec, label: str,
                    seconds: float | None) -> str:
-        return g.add(Node(kind, spec, (), role=role, beat=beat.index, label=label, provider=ch.name,
+        return g.add(Node(kind, spec, (), role=role, beat=beat.index, beat_id=beat.id, label=label, provider=ch.name,
                           estimate=ch.estimate(seconds), call=ch.call_options,
                           pricing={"price_override": ch.price_override, "price_unknown": ch.price_unknown,
                                    "model_label": ch.label}))

@@ -24,12 +24,12 @@ def post_segment(g: Graph, board, beat, segment: str, first: str, last: str | No
     clip = segment
     if board.output.retime == "interpolate":
         clip = g.add(Node("retime", OpSpec({"fps": board.output.fps, "method": "flow/1"}), (clip,),
-                          role=f"retime:{beat.id}", beat=beat.index, label=f"retime {beat.index}"))
+                          role=f"retime:{beat.id}", beat=beat.index, beat_id=beat.id, label=f"retime {beat.index}"))
     if beat.continuity.get("color_match"):
         inputs = (clip, first) + ((last,) if last is not None else ())
         clip = g.add(Node("colormatch", OpSpec({"method": COLOR_MATCH}), inputs, role=f"colormatch:{beat.id}",
-                          beat=beat.index, label=f"colour match {beat.index}"))
+                          beat=beat.index, beat_id=beat.id, label=f"colour match {beat.index}"))
     if beat.trim is not None:
         clip = g.add(Node("trim", OpSpec({"start": beat.trim[0], "end": beat.trim[1]}), (clip,),
-                          role=f"trim:{beat.id}", beat=beat.index, label=f"trim {beat.index}"))
+                          role=f"trim:{beat.id}", beat=beat.index, beat_id=beat.id, label=f"trim {beat.index}"))
     return clip

@@ -20,7 +20,7 @@ class Node:
     ``key`` is derived from ``kind``, ``spec`` and ``inputs`` only (see
     :mod:`storyrender.cache.keys`): the spec is all the node's operation receives. ``call``
     holds call-only options (timeouts, poll intervals: given to the provider, never in the key);
-    ``role``, ``beat``, ``label``, ``provider``, ``estimate`` and ``pricing`` describe the node for
+    ``role``, ``beat``, ``beat_id``, ``label``, ``provider``, ``estimate`` and ``pricing`` describe the node for
     scheduling and reports and never reach the key or the operation.
     """
 
@@ -29,6 +29,8 @@ class Node:
     inputs: tuple[str, ...]
     role: str
     beat: int | None = None
+    #: the beat's ``id`` (the board's, else ``beat-N``) for a beat's nodes
+    beat_id: str | None = None
     label: str = ""
     provider: str | None = None
     estimate: float = 0.0

@@ -152,8 +152,8 @@ class LiveReporter(LogReporter):
             row = beats.setdefault(n.beat, {"keyframe": [], "segment": [], "pieces": []})
             col = _COLUMN.get(KINDS[n.kind].group, "pieces")
             row[col].append(st)
-            if n.kind == "segment":
-                ids[n.beat] = n.role.split(":", 1)[1]
+            if n.beat_id is not None:
+                ids.setdefault(n.beat, n.beat_id)
         rows = sorted(beats.items())
         messages = self.messages[-3:]
         # Fit the terminal: the summary line, the table's header and the last messages always show; finished beats
