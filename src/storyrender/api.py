@@ -10,30 +10,26 @@ outputs, lock, manifest and review page (:mod:`storyrender.outputs`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
-from .build import (BudgetError, check_keys, enforce_limit, executor_for, missing_keys, only_targets, preflight,
-                    run_boards, union)
-from .cache import state
+from .build import (BoardPlan, BudgetError, PlanRow, check_keys, enforce_limit, executor_for, missing_keys,
+                    only_targets, plan, plan_board, preflight, run_boards, union)
 from .cache.legacy import adopt_v1
 from .cache.open import open_run_store, open_store as _open_store
 from .cache.store import Store
-from .execute.runner import BuildReport, Plan, RetryPolicy, plan_nodes
+from .errors import BoardError
+from .execute.runner import BuildReport, RetryPolicy
 from .execute.scheduler import Executor
 from .graph.build import build_graph
-from .graph.explain import lock_path, read_lock, reasons, snapshot, write_lock
-from .graph.kinds import KINDS
 from .graph.prepared import Prepared
-from .outputs import continuity_scores, manifest_path, publish_outputs, write_manifest, write_review, written_seconds
+from .outputs import manifest_path, write_board
 from .plugins.manager import ProviderRegistry, load_registry
 from .providers.resolve import resolve_board, resolve_problems
-from .review import review_paths
 from .spec import Board, check_board
 
 __all__ = ["Prepared", "prepare", "plan", "missing_keys", "check_keys", "build", "build_many", "PlanRow",
            "manifest_path", "BudgetError", "open_store", "open_boards_store", "graph_keys", "only_targets",
-           "executor_for"]
+           "executor_for", "keep_keys", "prepare_all", "load_registry", "plan_board", "BoardPlan"]
 
 
 def prepare(path: str | os.PathLike, *, offline: bool = False, registry: ProviderRegistry | None = None) -> Prepared:
@@ -58,54 +54,6 @@ def open_boards_store(prepared_list: list[Prepared], cache_dir: str | os.PathLik
     return open_run_store([p.board.source.parent for p in prepared_list], cache_dir, remote_url)
 
 
-@dataclass
-class PlanRow:
-    """One node in a plan: cached or to render, why, with whom, for how much."""
-
-    key: str
-    role: str
-    label: str
-    kind: str
-    beat: int | None
-    status: str  # cached | render | not needed
-    reason: str
-    provider: str | None
-    model: str | None
-    estimate_usd: float
-    estimate_seconds: float
-    #: a paid model with no list price: its estimate is not $0 but unknown
-    price_unknown: bool = False
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[PlanRow], Plan]:
-    """Every node with its status and reason (no provider is called, nothing is written)."""
-    graph, board = prepared.graph, prepared.board
-    p = plan_nodes(graph, store)
-    lock = read_lock(lock_path(board.source))  # the last build: the board's lock, else the cache's state
-    why = reasons(graph, lock if lock is not None else state.read(store, state.BOARD, board.source), set(p.to_run))
-    rows = []
-    for node in graph:
-        if node.key in why:
-            status, reason = "render", why[node.key]
-            corrupt = store.problem(node.key)
-            if corrupt:
-                reason = f"corrupt in cache ({corrupt})"
-        elif node.key in p.cached or store.has(node.key):
-            status, reason = "cached", ""
-        else:
-            status, reason = "not needed", "output is cached"
-        name = node.spec.provider if node.is_provider_job else None
-        model = node.spec.model if node.is_provider_job else None
-        todo = status == "render"
-        rows.append(PlanRow(node.key, node.role, node.label, node.kind, node.beat, status, reason, name, model,
-                            node.estimate if todo else 0.0, KINDS[node.kind].time_guess(name) if todo else 0.0,
-                            bool(node.pricing.get("price_unknown")) and todo))
-    return rows, p
-
-
 def build(prepared: Prepared, store: Store, *, targets: list[str] | None = None, **kwargs: Any) -> BuildReport:
     """Render what is missing for one board, publish its outputs, write its manifest.
 
@@ -118,6 +66,26 @@ def build(prepared: Prepared, store: Store, *, targets: list[str] | None = None,
 def graph_keys(prepared: Prepared) -> list[str]:
     """Every node key of a prepared board (what `cache prune --keep-board` keeps)."""
     return list(prepared.graph.order)
+
+
+def prepare_all(paths: list[str], *, offline: bool = False, registry: ProviderRegistry | None = None,
+                ) -> tuple[list[Prepared], list[tuple[str, BoardError]]]:
+    """:func:`prepare` every board of *paths* (one registry): the prepared ones, and (path, error) of the others."""
+    prepared: list[Prepared] = []
+    errors: list[tuple[str, BoardError]] = []
+    registry = registry or (load_registry() if paths else None)
+    for path in paths:
+        try:
+            prepared.append(prepare(path, offline=offline, registry=registry))
+        except BoardError as exc:
+            errors.append((path, exc))
+    return prepared, errors
+
+
+def keep_keys(paths: list[str], *, offline: bool = False) -> tuple[set[str], list[BoardError]]:
+    """Every node key the boards at *paths* use (what `cache prune` keeps), and the boards that do not load."""
+    prepared, errors = prepare_all(paths, offline=offline)
+    return {k for p in prepared for k in graph_keys(p)}, [exc for _, exc in errors]
 
 
 def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = None,
@@ -142,26 +110,9 @@ def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = Non
         whole, reports = run_boards(run, store, events=events, executor=executor, jobs=jobs, budget=budget,
                                     retry=retry)
         for p, t, report in zip(run.boards, run.board_targets, reports):
-            _write_board(p, report, store, publish=write_outputs and t is None)
+            write_board(p, report, store, publish=write_outputs and t is None)
         if events is not None:
             events.build_finished(whole)
     if reports and all(r.status == "ok" for r in reports):
         enforce_limit(store, {k for p in prepared_list for k in graph_keys(p)}, reports[-1])
     return reports
-
-
-def _write_board(p: Prepared, report: BuildReport, store: Store, *, publish: bool) -> None:
-    """After the run: outputs, the cache's snapshot, the lock, the manifest and the review page."""
-    if publish and report.status == "ok":
-        report.outputs = publish_outputs(p, store)
-        report.continuity = continuity_scores(p, store, report)
-        report.video_seconds = written_seconds(report.outputs.get("mp4"))
-    state.write(store, state.BOARD, p.board.source, snapshot(p.graph))
-    if publish and report.status == "ok":  # the lock travels with the board
-        warning = write_lock(lock_path(p.board.source), p.graph, p.board.source.name)
-        if warning:
-            report.warnings.append(warning)
-    if publish:
-        path, doc, written = write_manifest(p, report, store)
-        if written or not review_paths(path).html.exists():  # an unchanged manifest keeps its page
-            write_review(path, store, report, doc)

@@ -3,7 +3,7 @@
 The boards' graphs are unioned by key (a node two boards share is made once) and run through
 :func:`~storyrender.execute.runner.run_build` with every board's targets. Before anything starts,
 :func:`preflight` checks every key and the budget (reads only: a refused build writes nothing).
-Afterwards :func:`run_boards` splits the run's report into one per board: a node made once for two
+:func:`plan` says, without running anything, what a build would make and why. Afterwards :func:`run_boards` splits the run's report into one per board: a node made once for two
 boards is ``rendered`` for the first board that needs it and ``cached`` for the others, so per-board
 provider calls and costs add up to what was really spent. Publishing is :mod:`storyrender.outputs`.
 """
@@ -14,17 +14,20 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from .cache import state
 from .cache.open import store_warnings
 from .cache.store import CacheBusy, Store
 from .errors import BoardError, MissingKeyError, StoryrenderError
-from .execute.runner import BuildReport, RetryPolicy, plan_nodes, run_build
+from .execute.runner import BuildReport, Plan, RetryPolicy, plan_nodes, run_build
 from .execute.scheduler import Executor, ThreadExecutor
+from .graph.explain import lock_path, read_lock, reasons
+from .graph.kinds import KINDS
 from .graph.nodes import Graph
 from .graph.prepared import Prepared
 from .vocabulary import Status
 
 __all__ = ["BudgetError", "Run", "union", "missing_keys", "check_keys", "preflight", "run_boards", "enforce_limit",
-           "only_targets", "executor_for"]
+           "only_targets", "executor_for", "PlanRow", "plan", "BoardPlan", "plan_board"]
 
 
 class BudgetError(BoardError):
@@ -199,3 +202,79 @@ def executor_for(registry: Any, name: str | None, ray_address: str | None, jobs:
         raise StoryrenderError(f"no executor named {name!r} is installed; installed: "
                                f"{', '.join(sorted(registry.executors))}")
     return entry.make(jobs, ray_address)
+
+
+@dataclass
+class PlanRow:
+    """One node in a plan: cached or to render, why, with whom, for how much."""
+
+    key: str
+    role: str
+    label: str
+    kind: str
+    beat: int | None
+    status: str  # cached | render | not needed
+    reason: str
+    provider: str | None
+    model: str | None
+    estimate_usd: float
+    estimate_seconds: float
+    #: a paid model with no list price: its estimate is not $0 but unknown
+    price_unknown: bool = False
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def plan(prepared: Prepared, store: Store, *, full: bool = True) -> tuple[list[PlanRow], Plan]:
+    """Every node with its status and reason (no provider is called, nothing is written)."""
+    graph, board = prepared.graph, prepared.board
+    p = plan_nodes(graph, store)
+    lock = read_lock(lock_path(board.source))  # the last build: the board's lock, else the cache's state
+    why = reasons(graph, lock if lock is not None else state.read(store, state.BOARD, board.source), set(p.to_run))
+    rows = []
+    for node in graph:
+        if node.key in why:
+            status, reason = "render", why[node.key]
+            corrupt = store.problem(node.key)
+            if corrupt:
+                reason = f"corrupt in cache ({corrupt})"
+        elif node.key in p.cached or store.has(node.key):
+            status, reason = "cached", ""
+        else:
+            status, reason = "not needed", "output is cached"
+        name = node.spec.provider if node.is_provider_job else None
+        model = node.spec.model if node.is_provider_job else None
+        todo = status == "render"
+        rows.append(PlanRow(node.key, node.role, node.label, node.kind, node.beat, status, reason, name, model,
+                            node.estimate if todo else 0.0, KINDS[node.kind].time_guess(name) if todo else 0.0,
+                            bool(node.pricing.get("price_unknown")) and todo))
+    return rows, p
+
+
+@dataclass
+class BoardPlan:
+    """What ``storyrender plan`` shows of one board: every node's row, the critical path of each
+    keyframes mode, the last build's continuity scores and the keys missing for what is to render."""
+
+    rows: list[PlanRow]
+    critical: dict[str, Any]
+    continuity: dict[str, Any] | None
+    missing_keys: list[str]
+
+    @property
+    def todo(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.status == "render"]
+
+
+def plan_board(prepared: Prepared, store: Store) -> BoardPlan:
+    """Plan *prepared* against *store* (reads only; no provider is called)."""
+    from .continuity.analyze import cached as continuity_of
+    from .graph.critical import keyframe_modes
+
+    rows, _ = plan(prepared, store)
+    critical = keyframe_modes(prepared.board, prepared.resolution, prepared.graph,
+                              lambda g: plan_nodes(g, store).cached)
+    todo = [r.key for r in rows if r.status == "render"]
+    return BoardPlan(rows, critical, continuity_of(prepared, store),
+                     [e.format() for e in missing_keys(prepared, todo)])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storyrender.cli.init_cmd import schema_ref
+from storyrender.story.project_files import schema_ref
 from storyrender.media.probe import probe
 from storyrender.resources import schema_path
 from storyrender.spec import load_board

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from storyrender.cli.templates_cmd import template_info
+from storyrender.spec.templates import template_info
 from storyrender.media.probe import probe, read_frames
 from storyrender.resources import templates_dir
 from storyrender.spec import load_board

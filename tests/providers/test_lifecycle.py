@@ -112,7 +112,7 @@ def test_the_readme_lists_every_installed_model_with_its_status():
     """README.md's model table is `storyrender providers --markdown` (regenerate it when models change)."""
     from pathlib import Path
 
-    from storyrender.cli.providers_cmd import model_table
+    from storyrender.report.providers_text import model_table
     from storyrender.plugins.manager import load_registry
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")

@@ -62,20 +62,11 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
     """
     from .. import api
     from ..errors import BoardError, MissingKeyError, StoryrenderError
-    from ..plugins.manager import load_registry
     from ..report import documents
-    from ..report.console import LogReporter, make_reporter
+    from ..report.console import make_reporter
 
-    paths = expand_boards(boards)
-    registry = load_registry()
-    # Validate every board first: bad input anywhere means nothing is written or spent.
-    prepared = []
-    errors = []
-    for path in paths:
-        try:
-            prepared.append(api.prepare(path, offline=offline, registry=registry))
-        except BoardError as exc:
-            errors.append((path, exc))
+    paths, registry = expand_boards(boards), api.load_registry()
+    prepared, errors = api.prepare_all(paths, offline=offline, registry=registry)  # bad input: nothing is written
     if errors:
         for _, exc in errors:
             click.echo(f"error: {exc.format()}", err=True)
@@ -86,12 +77,7 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
     except BoardError as exc:
         _emit(as_json, report_file, documents.bad_input_doc(paths, [(exc.file or "", exc)], EXIT_BAD_INPUT))
         raise
-    if quiet or as_json:
-        reporter = make_reporter(quiet=True)
-    elif len(prepared) > 1:
-        reporter = LogReporter(sys.stderr, verbose=verbose)  # the live table is one board's beats
-    else:
-        reporter = make_reporter(verbose=verbose)
+    reporter = make_reporter(quiet=quiet or as_json, verbose=verbose, boards=len(prepared))
     try:
         try:
             executor = api.executor_for(registry, executor_name, ray_address, jobs)
@@ -101,28 +87,21 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
         with store:
             reports = api.build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8,
                                      budget=budget, targets=targets)
-            cache = str(store.directory)
     except (BoardError, MissingKeyError) as exc:
         _emit(as_json, report_file, {"boards": [], "status": "bad input",
                                      "error": exc.format() if isinstance(exc, BoardError) else str(exc)})
         raise
-    results = []
-    status = 0
-    for p, report in zip(prepared, reports):
-        manifest = str(api.manifest_path(p.board)) if report.outputs else None
-        results.append(documents.board_result(p, report, manifest))
-        if report.status == "interrupted":
-            status = EXIT_INTERRUPTED
-        elif report.status != "ok" and status != EXIT_INTERRUPTED:
-            status = EXIT_FAILED
-        if not as_json and report.outputs.get("mp4"):
-            click.echo(report.outputs["mp4"])
-            if report.continuity and not quiet:
-                from ..continuity.analyze import summary_line
+    for report in (r for r in reports if r.outputs.get("mp4") and not as_json):
+        click.echo(report.outputs["mp4"])
+        if report.continuity and not quiet:
+            from ..continuity.analyze import summary_line
 
-                click.echo(summary_line(report.continuity["summary"]), err=True)
-    word = "ok" if status == 0 else ("interrupted" if status == EXIT_INTERRUPTED else "failed")
-    doc = documents.build_doc(results, status=word, exit_code=status, cache_dir=cache,
+            click.echo(summary_line(report.continuity["summary"]), err=True)
+    word = documents.run_status(reports)
+    status = {"ok": 0, "interrupted": EXIT_INTERRUPTED}.get(word, EXIT_FAILED)
+    results = [documents.board_result(p, r, str(api.manifest_path(p.board)) if r.outputs else None)
+               for p, r in zip(prepared, reports)]
+    doc = documents.build_doc(results, status=word, exit_code=status, cache_dir=str(store.directory),
                               seconds=reports[0].seconds if reports else 0.0)
     for w in dict.fromkeys(w for r in reports for w in r.warnings):
         click.echo(f"warning: {w}", err=True)
@@ -131,12 +110,11 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
 
 
 def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
+    from ..atomic import write_text
     from ..report.documents import to_json
 
     text = to_json(doc)
     if as_json:
         click.echo(text)
     if report_file:
-        from ..atomic import write_text
-
         write_text(Path(report_file), text + "\n")

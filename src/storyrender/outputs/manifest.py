@@ -13,7 +13,7 @@ from ..atomic import write_text
 from ..cache import state
 from ..cache.store import Store
 from ..execute.runner import BuildReport
-from ..graph.prepared import Prepared
+from ..graph.prepared import Prepared, characters_doc
 from ..spec import Board
 
 __all__ = ["manifest_path", "manifest_doc", "write_manifest", "characters_doc"]
@@ -22,23 +22,6 @@ __all__ = ["manifest_path", "manifest_doc", "write_manifest", "characters_doc"]
 def manifest_path(board: Board) -> Path:
     out = board.output.path
     return out.with_name(out.stem + ".manifest.json")
-
-
-def characters_doc(board: Board, base: Path) -> list[dict[str, Any]]:
-    """Each character: name, description, its reference image (path relative to *base*, with its sha256: the
-    file providers that take references receive) and the beats it is in."""
-    import os
-
-    from ..cache.keys import file_digest
-
-    out = []
-    for name, ch in board.characters.items():
-        image = None
-        if ch.image is not None:
-            image = {"path": Path(os.path.relpath(ch.image, base)).as_posix(), "sha256": file_digest(ch.image)}
-        out.append({"name": name, "description": ch.description, "reference": image,
-                    "beats": [b.index for b in board.beats if name in b.characters]})
-    return out
 
 
 def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:

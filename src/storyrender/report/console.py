@@ -226,11 +226,12 @@ class LiveReporter(LogReporter):
             self.console.print(f"  [red]failed[/]: {f.label}: {f.error}", markup=True, highlight=False)
 
 
-def make_reporter(*, quiet: bool = False, verbose: bool = False, stream: Any = None):
-    """A live table on a terminal, log lines otherwise, nothing when *quiet*."""
+def make_reporter(*, quiet: bool = False, verbose: bool = False, stream: Any = None, boards: int = 1):
+    """A live table on a terminal, log lines otherwise (always for several *boards*: the live table is
+    one board's beats), nothing when *quiet*."""
     if quiet:
         return QuietReporter()
     s = stream or sys.stderr
-    if hasattr(s, "isatty") and s.isatty():
+    if boards == 1 and hasattr(s, "isatty") and s.isatty():
         return LiveReporter()
     return LogReporter(s, verbose=verbose)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-__all__ = ["board_result", "build_doc", "bad_input_doc", "to_json"]
+__all__ = ["board_result", "build_doc", "run_status", "bad_input_doc", "to_json"]
 
 
 def board_result(prepared: Any, report: Any, manifest: str | None) -> dict[str, Any]:
@@ -44,6 +44,13 @@ def build_doc(results: list[dict[str, Any]], *, status: str, exit_code: int, cac
             "seconds": round(seconds, 3),
         },
     }
+
+
+def run_status(reports: Sequence[Any]) -> str:
+    """The run's word: ``interrupted`` when it was, ``failed`` when a board failed, else ``ok``."""
+    if any(r.status == "interrupted" for r in reports):
+        return "interrupted"
+    return "failed" if any(r.status != "ok" for r in reports) else "ok"
 
 
 def bad_input_doc(paths: Sequence[str], errors: Sequence[tuple[Any, Any]], exit_code: int) -> dict[str, Any]:

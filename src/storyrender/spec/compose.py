@@ -27,7 +27,7 @@ from ..errors import BoardError, BoardErrors, shorten
 from ..resources import templates_dir
 from .yamlpos import Pos, error_at, load_yaml, pointer
 
-__all__ = ["compose", "template_dirs", "find_template", "list_templates", "MAX_DEPTH"]
+__all__ = ["compose", "extended", "template_dirs", "find_template", "list_templates", "MAX_DEPTH"]
 
 MAX_DEPTH = 8
 #: the longest text one string may become once its ${vars} are replaced
@@ -85,6 +85,11 @@ def compose(path: Path, *, display: str | None = None) -> tuple[dict, dict[str, 
     """Load *path*, apply ``extends`` and ``vars``; return the data and positions."""
     data, pos = _load_chain(path, display or str(path), depth=0, seen=())
     return _substitute(data, pos, display or str(path)), pos
+
+
+def extended(path: Path) -> dict:
+    """*path*'s data with its ``extends`` chain applied and no vars substituted (a template as written)."""
+    return _load_chain(path, str(path), depth=0, seen=())[0]
 
 
 def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict, dict[str, Pos]]:
