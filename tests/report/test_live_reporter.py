@@ -17,6 +17,7 @@ ROWS = 24
 
 def _node(kind: str, beat: int | None, label: str, role: str, provider: str | None = "fake"):
     return SimpleNamespace(key=f"{kind}-{beat}", kind=kind, beat=beat, label=label, role=role,
+                           beat_id=None if beat is None else f"beat-{beat}",
                            is_provider_job=kind in ("keyframe", "segment"),
                            spec=SimpleNamespace(provider=provider, model="m"))
 
