@@ -40,6 +40,7 @@ def test_the_executor_choices_are_what_is_installed(extras, cli, tmp_path):
     assert "serial" in line and "threads" in line and "ray" in line
 
 
+@pytest.mark.slow
 def test_the_plugin_format_and_executor_are_used(extras, write_board, cli, tmp_path):
     board = write_board(TINY.replace("fps: 8}", "fps: 8, formats: [mp4, mov]}") + "beats:\n  - prompt: one\n")
     res = cli(["build", "-q", "--executor", "serial", board.name], cwd=tmp_path)
