@@ -67,3 +67,14 @@ def test_an_unknown_format_is_bad_input_at_its_line(extras, write_board, cli, tm
     assert "board.yaml:2" in res.stderr and "unknown output format 'avi'" in res.stderr, res.stderr
     assert "gif, mov, mp4, webm" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plugin_format_may_not_overwrite_the_board(write_board):
+    from storyrender.errors import BoardError
+    from storyrender.spec import load_board
+
+    board = write_board("version: 1\noutput: {size: 160x90, fps: 8, path: board.mp4, formats: [mp4, yaml]}\n"
+                        "seconds: 1\nbeats:\n  - prompt: one\n")
+    with pytest.raises(BoardError) as err:
+        load_board(board)
+    assert "the yaml file 'board.yaml' would overwrite the storyboard itself" in err.value.format()

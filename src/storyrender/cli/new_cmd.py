@@ -46,9 +46,8 @@ def new(prompt, directory, seconds, style, beats, size, fps, writer, video, offl
     Exit status: 0 written, 1 the writer failed or answered malformed JSON, 2 bad input
     (options, a missing key, --budget); nothing is written then.
     """
-    from ..cache.store import Store, default_cache_dir
-    from ..story import NewRequest, plan_story, prepare_story
-    from ..story.project import write_new
+    from ..story import NewRequest, prepare_story
+    from ..story.project import plan_new, write_new
 
     req = NewRequest(premise=prompt, seconds=seconds, style=style, beats=beats, size=size, fps=fps,
                      writer=writer, video=video, offline=offline)
@@ -56,8 +55,7 @@ def new(prompt, directory, seconds, style, beats, size, fps, writer, video, offl
     job = prepare_story(req)
     total = sum(job.lengths)
     if plan_only:
-        with Store(default_cache_dir(dest)) as store:
-            row = plan_story(job, store)
+        row = plan_new(dest, job)
         cost = "price unknown" if row["price_unknown"] else f"${row['estimate_usd']:.4f}"
         click.echo(f"{row['status']:<7} story  {row['provider']}/{row['model']}  {len(job.lengths)} beats "
                    f"({', '.join(f'{s:g}' for s in job.lengths)} s)  {cost}"

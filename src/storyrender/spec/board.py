@@ -203,7 +203,7 @@ def build_board(data: dict, positions: Mapping[str, Pos], source: Path, display:
                "/keyframes", "Remove it or use mode: keyframes.")
 
     if out_path is not None:
-        c.no_overwrite(out_path, out_ptr or "/output")
+        c.no_overwrite(out_path, out_ptr or "/output", formats=output.formats)
 
     if c.errors and problems is None:
         raise BoardErrors(c.errors) if len(c.errors) > 1 else c.errors[0]

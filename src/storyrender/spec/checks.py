@@ -155,12 +155,14 @@ class Checker:
                 break
         return full
 
-    def no_overwrite(self, out: Path, ptr: str) -> None:
-        """Refuse an output (the video or a file written beside it) that is one of the board's inputs."""
+    def no_overwrite(self, out: Path, ptr: str, *, formats: tuple[str, ...] = ()) -> None:
+        """Refuse an output (the video or a file written beside it, one per format of *formats*) that is
+        one of the board's inputs."""
         family = {out: "video", out.with_name(out.stem + ".manifest.json"): "manifest",
                   out.with_name(out.stem + ".html"): "review page",
                   out.with_name(out.stem + ".contact.png"): "contact sheet"}
-        for suffix in (".webm", ".gif", ".srt", ".vtt"):
+        extra = tuple(f".{f}" for f in formats if str(f).isalnum() and f != "mp4")  # a plugin's formats too
+        for suffix in dict.fromkeys((".webm", ".gif", ".srt", ".vtt") + extra):
             family[out.with_suffix(suffix)] = f"{suffix[1:]} file"
         review = out.with_name(out.stem + ".review")
         board_files = {Path(p.file).resolve() for p in self.positions.values() if p and p.file}

@@ -9,9 +9,9 @@ from typing import Any
 
 from ..errors import BoardError
 from .board_text import board_text
-from .write import NewRequest, StoryJob, prepare_story, run_story
+from .write import NewRequest, StoryJob, plan_story, prepare_story, run_story
 
-__all__ = ["write_new", "NewResult"]
+__all__ = ["write_new", "plan_new", "NewResult"]
 
 
 @dataclass
@@ -20,6 +20,14 @@ class NewResult:
     gitignore: Path | None
     job: StoryJob
     total_seconds: float
+
+
+def plan_new(dest: Path, job: StoryJob) -> dict[str, Any]:
+    """The writing's plan row against the cache *dest*'s board would use (calls nothing, writes nothing)."""
+    from ..cache.store import Store, default_cache_dir
+
+    with Store(default_cache_dir(dest)) as store:
+        return plan_story(job, store)
 
 
 def write_new(dest: Path, req: NewRequest, *, name: str = "board.yaml", force: bool = False, events: Any = None,
