@@ -54,7 +54,7 @@ def _check(reg, boards, as_json) -> None:
 
     from ..report.providers_text import check_lines
     from ..spec import load_board
-    from .check_models import check_models, models_named
+    from ..providers.vendor_check import check_models, models_named
     from .common import EXIT_FAILED, expand_boards
 
     if boards:

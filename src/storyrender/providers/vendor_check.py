@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..providers.base import Job, Price
+from .base import Job, Price
 
 __all__ = ["models_named", "check_models"]
 
