@@ -43,6 +43,8 @@ def _record(job: str, request, **extra) -> None:
             "take": getattr(request, "take", None), "camera": getattr(request, "camera", None),
             "negative_prompt": getattr(request, "negative_prompt", None),
             "options": dict(getattr(request, "options", {}) or {}), **extra}
+    if getattr(request, "references", ()):
+        line["references"] = [str(p) for p in request.references]
     with _lock, open(path, "a") as f:
         f.write(json.dumps(line) + "\n")
 

@@ -155,7 +155,7 @@ def _key(spec) -> str:
 
 
 def _request(spec):
-    req = request_for(spec, _INPUTS)
+    req = request_for(spec, _INPUTS + [Path(r.path) for r in spec.references])  # references: the last inputs
     # the same content reaches the provider: references compare by digest, not by where they lie
     return dataclasses.replace(req, references=tuple(r.sha256 for r in spec.references)) \
         if hasattr(req, "references") else req

@@ -36,7 +36,11 @@ def test_reference_image_appears_in_manifest_plan_and_review(write_board, cli, t
     page = (tmp_path / "out" / "board.html").read_text()
     m = re.search(r'data-character="mia"><figure><img class="thumb" src="data:image/jpeg;base64,([^"]+)"', page)
     assert m, page[:2000]
-    with Image.open(io.BytesIO(base64.b64decode(m.group(1)))) as im:  # the reference's own colour
-        px = np.asarray(im.convert("RGB"), np.float32).reshape(-1, 3).mean(axis=0)
-    assert np.allclose(px, (250, 120, 20), atol=12), px
+    with Image.open(io.BytesIO(base64.b64decode(m.group(1)))) as im:  # the reference as providers get it
+        thumb = np.asarray(im.convert("RGB"), np.float32)
+    h, w = thumb.shape[:2]
+    assert abs(w / h - 16 / 9) < 0.05  # fitted to the 16:9 frame (output.fit: pad, the default)
+    px = thumb[:, w // 2 - 5:w // 2 + 5].reshape(-1, 3).mean(axis=0)
+    assert np.allclose(px, (250, 120, 20), atol=12), px  # the reference's own colour in the middle
+    assert thumb[:, :w // 8].mean() < 12 and thumb[:, -(w // 8):].mean() < 12  # black pillars
     assert "a small orange tabby cat" in page

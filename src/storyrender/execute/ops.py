@@ -76,9 +76,12 @@ def request_for(spec: JobSpec, inputs: list[Path]) -> Any:
     if job in (Job.MUSIC, Job.SOUND):
         return AudioRequest(model=spec.model, prompt=spec.prompt, seconds=spec.seconds, seed=spec.seed,
                             options=options, take=spec.take)
+    # the character references are the last inputs: each fitted to the frame (a file node)
+    inputs, references = (inputs[:-len(spec.references)], inputs[-len(spec.references):]) if spec.references \
+        else (inputs, [])
     common = dict(model=spec.model, prompt=spec.prompt, seed=spec.seed, width=spec.width, height=spec.height,
                   options=options, negative_prompt=spec.negative_prompt,
-                  references=tuple(Path(r.path) for r in spec.references), hints=dict(spec.hints),
+                  references=tuple(references), hints=dict(spec.hints),
                   take=spec.take, camera=spec.camera)
     if job is Job.TEXT_TO_IMAGE:
         return ImageRequest(**common)

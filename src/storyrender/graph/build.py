@@ -88,15 +88,25 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
 
     def provider_node(kind: str, role: str, beat: Beat, choice: Choice, spec: JobSpec, inputs: tuple,
                       label: str, seconds: float | None = None) -> str:
+        # character references reach the provider fitted to the frame as output.fit says (after the other inputs)
+        inputs = tuple(inputs) + tuple(reference(ref) for ref in spec.references)
         return g.add(Node(kind, spec, inputs, role=role, beat=beat.index, beat_id=beat.id, label=label,
                           provider=choice.name, estimate=choice.estimate(seconds), call=choice.call_options,
                           pricing={"price_override": choice.price_override, "price_unknown": choice.price_unknown,
                                    "model_label": choice.label}))
 
+    fit = {"fit": board.output.fit, "width": board.output.width, "height": board.output.height}
+
     def pinned(path, role: str, beat: Beat, label: str) -> str:
-        fit = {"fit": board.output.fit, "width": board.output.width, "height": board.output.height}
         return g.add(Node("file", OpSpec({"suffix": ".png", **fit}, (FileRef(str(path), file_digest(path)),)), (),
                           role=role, beat=beat.index, beat_id=beat.id, label=label))
+
+    names = {str(c.image): c.name for c in board.characters.values() if c.image}
+
+    def reference(ref: FileRef) -> str:
+        name = names.get(ref.path, "?")
+        return g.add(Node("file", OpSpec({"suffix": ".png", **fit}, (ref,)), (), role=f"reference:{name}",
+                          label=f"reference image of {name}"))
 
     t = 0.0
     segments: list[str] = []

@@ -34,7 +34,7 @@ def manifest_doc(prepared: Prepared, report: BuildReport) -> dict[str, Any]:
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "status": report.status,
         "outputs": report.outputs,
-        "output": {"size": board.output.size, "fps": board.output.fps, "seconds": seconds,
+        "output": {"size": board.output.size, "fps": board.output.fps, "fit": board.output.fit, "seconds": seconds,
                    "frames": sum(p["frames"] for p in graph.info["pieces"])},
         "totals": report.totals(),
         "beats": [

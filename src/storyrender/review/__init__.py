@@ -157,8 +157,8 @@ def write_review(manifest: str | os.PathLike, store, *, doc: Mapping[str, Any] |
     view.joins_html = render_joins(doc.get("continuity"), lambda f: join_thumbs.get(str(f)), view.board)
 
     def reference_thumb(rel: str) -> str | None:
-        try:
-            return thumbnail_uri(files.html.parent / rel)
+        try:  # as providers receive it: fitted to the frame as output.fit says
+            return thumbnail_uri(_fitted(files.html.parent / rel, doc.get("output") or {}))
         except Exception:  # a moved or unreadable reference shows as missing, it does not stop the page
             return None
 
@@ -247,3 +247,18 @@ def _open_rgb(path):
 
     with Image.open(path) as im:
         return im.convert("RGB")
+
+
+def _fitted(path: Path, output: dict):
+    """The image at *path* fitted to the manifest's output size as its ``fit`` says (as it is if unknown)."""
+    from PIL import Image
+
+    from ..media.fit import fit_image, flatten
+
+    with Image.open(path) as im:
+        im.load()
+        size, fit = str(output.get("size") or ""), output.get("fit")
+        if not fit or "x" not in size:
+            return im.copy()
+        width, height = (int(x) for x in size.split("x"))
+        return fit_image(flatten(im), width, height, fit)
