@@ -16,7 +16,8 @@ from .base import Job, Price
 
 __all__ = ["models_named", "check_models"]
 
-_ROLE_JOBS = {"image": Job.TEXT_TO_IMAGE, "keyframe": Job.NEXT_KEYFRAME, "video": Job.FIRST_LAST_VIDEO}
+_ROLE_JOBS = {"image": Job.TEXT_TO_IMAGE, "keyframe": Job.NEXT_KEYFRAME, "video": Job.FIRST_LAST_VIDEO,
+              "voice": Job.SPEECH, "music": Job.MUSIC, "sound": Job.SOUND}
 
 
 def models_named(board: Any, registry: Any) -> set[tuple[str, str]]:
@@ -59,7 +60,9 @@ def check_models(pairs: Iterable[tuple[str, str]], registry: Any) -> list[dict[s
             if answers is None and not skipped:
                 skipped = "the vendor publishes no model list"
         for model in models:
-            rows.append(_row(provider, model, (answers or {}).get(model), skipped))
+            uncovered = answers is not None and model not in answers
+            rows.append(_row(provider, model, (answers or {}).get(model),
+                             "the vendor's model list does not cover it" if uncovered else skipped))
     return rows
 
 

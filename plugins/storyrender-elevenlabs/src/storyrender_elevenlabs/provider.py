@@ -15,6 +15,9 @@ Jobs, through the official SDK (``elevenlabs`` 2.78.0, read 2026-12-04):
   prompt_influence=, loop=, model_id=, output_format=)`` -> ``POST /v1/sound-generation``
   (``text_to_sound_effects/raw_client.py``: 0.5..30 s, or the vendor chooses).
 
+``storyrender providers --check`` asks ``client.models.list()`` -> ``GET /v1/models``
+(``models/raw_client.py``), which lists the speech models only.
+
 Every answer is the audio itself (no job to poll): ``output_format`` is pinned to
 ``mp3_44100_128`` (every plan may ask for it; PCM/WAV at 44.1 kHz need the Pro tier, the SDK's
 docstrings say), decoded and written as 48 kHz stereo WAV (``kit.save_audio``). The vendor's
@@ -155,6 +158,20 @@ class ElevenLabsProvider(Provider):
         if job is not Job.SPEECH and any(k in options for k in _SPEECH_ONLY):
             problems.append(f"{who}: {', '.join(k for k in _SPEECH_ONLY if k in options)} are speech options")
         return problems
+
+    def ask_vendor(self, models: list[str]) -> dict[str, dict[str, Any]]:
+        """``GET /v1/models`` (``client.models.list()``, SDK ``models/raw_client.py``: a list of
+        ``Model`` with ``model_id``): the speech models this key may use. Music and sound-effect
+        models are not in that list, so they are not answered."""
+        from pathlib import Path
+
+        with self._client(RunContext(Path("check"))) as client:
+            try:
+                listed = {m.model_id for m in client.models.list(request_options={"max_retries": 0})}
+            except Exception as exc:
+                raise translate_error(exc, who="elevenlabs: the model list", lookup=True) from None
+        speech = {m.name for m in self.models if Job.SPEECH in m.jobs}
+        return {name: {"served": name in listed} for name in models if name in speech or name in listed}
 
     # -- jobs ------------------------------------------------------------------------------------
     def speech(self, request: SpeechRequest, ctx: RunContext) -> Result:
