@@ -192,6 +192,12 @@ class Provider:
             )
         return problems
 
+    def warnings(self, job: Job, model: ModelInfo, options: Mapping[str, Any]) -> list[str]:
+        """What a user should know before *model* does *job* with these options, though it may work
+        (a credential it cannot judge, ...): sentences that ``validate``, ``plan`` and ``build`` show
+        as warnings. Called at validation time; default none."""
+        return []
+
     def speech_seconds(self, text: str, options: Mapping[str, Any] | None = None) -> float:
         """About how long saying *text* takes (for ``plan``'s "longer than its beat" warning and
         per-second prices), before anything is spoken: words at ordinary narration pace, divided

@@ -146,6 +146,8 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
             problems = choice.provider.check(job, choice.model, seconds=(clips or (beat.seconds,))[0] if is_video else None,
                                              width=board.output.width, height=board.output.height,
                                              options=choice.options)
+            warnings.extend(board.error(w, ref.pointer) for w in choice.provider.warnings(job, choice.model,
+                                                                                           choice.options))
             if is_video and beat.audio == "keep" and choice.provider.makes_audio(choice.model, choice.options) is False:
                 warnings.append(board.error(
                     f"beat {beat.index} ({beat.id}) keeps its segment's sound, but {choice.label} makes silent "

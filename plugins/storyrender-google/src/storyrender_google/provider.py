@@ -28,7 +28,9 @@ Modes and credentials
 google-genai 3.x sends ``generate_videos`` only in Vertex AI mode (``models._generate_videos`` raises
 before sending anything in Gemini Developer API mode; ``files.download`` in turn works only in Gemini
 Developer API mode), so Veo always runs in Vertex mode: with an API key (Vertex "express mode") or
-with a project + location and Application Default Credentials. Gemini image models run in Gemini
+with a project + location and Application Default Credentials. With a key and no project,
+``validate`` warns that the key goes to Vertex AI express mode (:func:`gemini_api_refuses_veo` asks
+the installed SDK whether it still refuses the Gemini API mode). Gemini image models run in Gemini
 Developer API mode with an API key, or in Vertex mode when the board's ``vertexai`` option or
 ``GOOGLE_GENAI_USE_VERTEXAI`` says so. Clients are built with ``vertexai`` given explicitly and no
 ``base_url``: a storyboard never chooses where the key goes. Hosts come from the SDK's own
@@ -96,7 +98,7 @@ from .catalogue import (
     video_price_per_second,
 )
 from .images import generate_image, keyframe_instruction
-from .veo import VeoJob
+from .veo import VeoJob, gemini_api_refuses_veo
 
 __all__ = ["GoogleProvider"]
 
@@ -196,6 +198,25 @@ class GoogleProvider(Provider):
                 problems.append(f"{who}: image_size must be 1K, 2K or 4K, not {size!r}")
             # aspect_ratio: its choices are in the option schema (validate checks them)
         return problems
+
+    def warnings(self, job: Job, model: ModelInfo, options: Mapping[str, Any]) -> list[str]:
+        """Veo with an API key and no project: the key is sent to Vertex AI (express mode), where a
+        Gemini API (AI Studio) key is refused; said at validate, not found at the first segment."""
+        if job not in (Job.FIRST_LAST_VIDEO, Job.FIRST_FRAME_VIDEO):
+            return []
+        if options.get("project") or os.environ.get("GOOGLE_CLOUD_PROJECT"):
+            return []
+        key = next((v for v in _KEY_VARS if os.environ.get(v)), None)
+        if key is None:
+            return []  # a missing key is reported on its own
+        import google.genai
+
+        why = (f"google-genai {google.genai.__version__} refuses generate_videos in Gemini Developer API mode, "
+               "before sending anything" if gemini_api_refuses_veo() else "this plugin runs Veo in Vertex AI mode")
+        return [f"google/{model.name} runs in Vertex AI express mode with {key} ({why}): a Vertex AI "
+                "express-mode key works there, a Gemini API (AI Studio) key is refused at the first segment. "
+                "Use an express-mode key, or set GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION) with "
+                "`gcloud auth application-default login`"]
 
     def has_key(self) -> bool:
         """A key, or a Vertex AI project (for Application Default Credentials)."""

@@ -10,6 +10,7 @@ operation. The clip arrives inline in the finished operation
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -33,7 +34,7 @@ from .images import nearest_aspect
 if TYPE_CHECKING:  # pragma: no cover
     from .provider import GoogleProvider
 
-__all__ = ["VeoJob"]
+__all__ = ["VeoJob", "gemini_api_refuses_veo"]
 
 #: words in an operation's error that mean the vendor would not make this clip
 _POLICY_WORDS = ("safety", "policy", "guideline", "responsible ai", "blocked", "prohibited")
@@ -191,3 +192,28 @@ def _write_video(data: bytes, path: Path, who: str, job_id: str) -> dict[str, An
             raise ProviderError(f"{who} returned a clip with no frames", job_id=job_id)
     return {"width": info.width, "height": info.height, "fps": info.fps, "frames": info.frames,
             "duration": info.duration, "has_audio": info.has_audio}
+
+
+@functools.lru_cache(maxsize=1)
+def gemini_api_refuses_veo() -> bool:
+    """Whether the installed google-genai refuses ``generate_videos`` in Gemini Developer API mode.
+
+    In google-genai 3.6.1, ``Models._generate_videos`` (``google/genai/models.py``) starts with
+    ``if not self._api_client.vertexai: raise ValueError('This method is only supported in Gemini
+    Enterprise Agent Platform mode, not in Gemini Developer API mode.')``: nothing is sent. Asked of
+    the installed SDK itself (a client on a closed local port: a version that would send instead
+    fails to connect), so an SDK upgrade that changes it is seen."""
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(api_key="probe", vertexai=False, http_options=types.HttpOptions(
+        base_url="http://127.0.0.1:9/", timeout=2000, retry_options=types.HttpRetryOptions(attempts=1)))
+    try:
+        client.models.generate_videos(model="veo-probe", source=types.GenerateVideosSource(prompt="probe"))
+    except ValueError as exc:
+        return "only supported" in str(exc) or "not in Gemini Developer API mode" in str(exc)
+    except Exception:  # it tried to send: the mode is served by this SDK
+        return False
+    finally:
+        client.close()
+    return False
