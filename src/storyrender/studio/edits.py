@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,6 +70,11 @@ def apply(path: Path, edit: Callable[[Any], None], *, offline: bool = False) -> 
         tmp.write_text(text, "utf-8")
         prepare(tmp, offline=offline)  # the whole board: schema, files, providers; raises BoardError
         os.replace(tmp, path)
+    except BoardError as exc:  # the errors name the board, not the copy that was checked
+        for err in [exc, *getattr(exc, "errors", [])]:
+            if err.file == str(tmp):
+                err.file = str(path)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return text
@@ -133,15 +137,36 @@ def add_beats(path: Path, prompts: list[str], **kw) -> str:
 
 
 def pin_frame(path: Path, index: int, image: Path, **kw) -> str:
-    """Pin beat *index*'s end keyframe to a copy of *image* in ``frames/`` (stops the cascade)."""
+    """Pin beat *index*'s end keyframe to a copy of *image* in ``frames/`` (stops the cascade).
+
+    All or nothing: when the pinned board is rejected, ``frames/`` is as it was (a new copy is
+    removed, a replaced one restored, a folder made for it removed)."""
+    from ..atomic import write_bytes
+
     folder = path.parent / "frames"
-    folder.mkdir(exist_ok=True)
+    made_folder = not folder.exists()
+    placed: list[tuple[Path, bytes | None]] = []  # (file written, its bytes before: None when new)
 
     def edit(doc):
         beat = _beat(doc, path, index)
         name = f"{beat.get('id') or f'beat-{index}'}.png"
         dest = folder / name
-        if not dest.exists() or dest.read_bytes() != Path(image).read_bytes():
-            shutil.copyfile(image, dest)
+        data = Path(image).read_bytes()
+        before = dest.read_bytes() if dest.is_file() else None
+        if before != data:
+            folder.mkdir(exist_ok=True)
+            placed.append((dest, before))
+            write_bytes(dest, data)
         beat["end_image"] = f"frames/{name}"
-    return apply(path, edit, **kw)
+
+    try:
+        return apply(path, edit, **kw)
+    except BaseException:
+        for dest, before in placed:
+            if before is None:
+                dest.unlink(missing_ok=True)
+            else:
+                write_bytes(dest, before)
+        if made_folder and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
