@@ -116,9 +116,10 @@ def test_429_is_transient_with_retry_after_then_the_next_attempt_succeeds(provid
 
 def test_timeout_after_sending_is_uncertain_and_not_repeated(provider, speech, tmp_path):
     speech.queue.append((200, wav_bytes(0.5), {}, 1.5))
-    with pytest.raises(SubmitUncertain, match="did not answer in time"):
+    with pytest.raises(SubmitUncertain, match="did not answer in time") as info:
         provider.speech(request(), make_ctx(tmp_path / "v.wav", timeout=0.3))
     assert len(speech.seen) == 1
+    assert "billed the speech anyway" in str(info.value) and "image" not in str(info.value)
 
 
 def test_missing_key_fails_before_any_request(provider, speech, tmp_path, monkeypatch):

@@ -94,3 +94,16 @@ def test_a_malformed_answer_is_a_clear_error_and_nothing_is_written(fake, tmp_pa
     assert why in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not (dest / "board.yaml").exists() and not (dest / ".gitignore").exists()
     assert TEST_KEY not in r.stderr + r.stdout
+
+
+def test_a_lost_answer_names_the_story_not_an_image(fake, tmp_path):
+    fake.push("/v1/chat/completions", status=502, body={"error": {"message": "Bad gateway", "type": "server_error",
+                                                                 "param": None, "code": None}})
+    dest = tmp_path / "p"
+    r = new(fake, dest)
+    assert r.returncode == 1, r.stderr
+    assert "a gateway answered HTTP 502" in r.stderr
+    assert "OpenAI may have made and billed the story anyway" in r.stderr and "a new story" in r.stderr, r.stderr
+    assert "image" not in r.stderr
+    assert len(fake.posts("/v1/chat/completions")) == 1  # not asked again
+    assert not (dest / "board.yaml").exists()

@@ -125,7 +125,7 @@ PRICES: dict[str, Any] = {
 QUALITIES = ("low", "medium", "high", "auto")
 DEFAULT_QUALITY = "medium"
 
-#: where to look when an image may have been made but its answer was lost
+#: where to look when an image, a story or speech may have been made but its answer was lost
 USAGE_URL = "https://platform.openai.com/usage"
 
 #: Board options this provider reads (``{use: openai/MODEL, options: {...}}``).
@@ -400,13 +400,14 @@ class OpenAIProvider(Provider):
             kwargs["timeout"] = float(call["timeout"])
         return openai.OpenAI(**kwargs)
 
-    def _call(self, method, kwargs: dict[str, Any], *, who: str, ctx: RunContext):
+    def _call(self, method, kwargs: dict[str, Any], *, who: str, ctx: RunContext, made: str = "image"):
+        """*method*(**kwargs), its errors translated; *made* names what the call makes (for the messages)."""
         import openai
 
         try:
             return method(**kwargs)
         except openai.OpenAIError as exc:
-            raise translate_error(exc, who=who, timeout=ctx.call.get("timeout")) from None
+            raise translate_error(exc, who=who, timeout=ctx.call.get("timeout"), made=made) from None
 
     def _finish(self, response: Any, model: str, quality: str, size: str, width: int, height: int,
                 ctx: RunContext) -> Result:
@@ -465,18 +466,20 @@ _NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout", "Unsuppo
 _RETRY_STATUSES = frozenset({408, 409, 500, 503})
 
 
-def _uncertain(who: str, what: str, *, request_id: str | None = None) -> SubmitUncertain:
+def _uncertain(who: str, what: str, *, request_id: str | None = None, made: str = "image") -> SubmitUncertain:
     rid = f" (request {request_id})" if request_id else ""
     return SubmitUncertain(
-        f"{who}: {what}{rid}; OpenAI may have made and billed the image anyway. It is not requested "
-        f"again automatically: check the image usage at {USAGE_URL} before building again (a rerun "
-        f"asks for a new image), and raise the provider's timeout option if answers are slow"
+        f"{who}: {what}{rid}; OpenAI may have made and billed the {made} anyway. It is not requested "
+        f"again automatically: check the {made} usage at {USAGE_URL} before building again (a rerun "
+        f"asks for a new {made}), and raise the provider's timeout option if answers are slow"
     )
 
 
-def translate_error(exc: Exception, *, who: str = "openai", timeout: float | None = None) -> ProviderError:
+def translate_error(exc: Exception, *, who: str = "openai", timeout: float | None = None,
+                    made: str = "image") -> ProviderError:
     """Map an ``openai`` exception to a storyrender error (never with the key in it), following
-    the submission rule in the module docstring."""
+    the submission rule in the module docstring; *made* names what the request makes ("image",
+    "story", "speech")."""
     import openai
 
     if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
@@ -485,9 +488,9 @@ def translate_error(exc: Exception, *, who: str = "openai", timeout: float | Non
             return TransientError(f"{who}: could not reach the OpenAI API ({cause}): nothing was sent")
         if isinstance(exc, openai.APITimeoutError):
             after = f" after {float(timeout):g} s" if timeout is not None else ""
-            return _uncertain(who, f"the request was sent but OpenAI did not answer in time{after}")
+            return _uncertain(who, f"the request was sent but OpenAI did not answer in time{after}", made=made)
         return _uncertain(who, f"the request was sent but the connection was lost before the answer "
-                               f"({cause or getattr(exc, 'message', exc)})")
+                               f"({cause or getattr(exc, 'message', exc)})", made=made)
     if isinstance(exc, openai.APIStatusError):
         message = _vendor_message(exc)
         code = getattr(exc, "code", None)
@@ -503,7 +506,8 @@ def translate_error(exc: Exception, *, who: str = "openai", timeout: float | Non
             return TransientError(f"{who}: OpenAI server error (HTTP {status}): {message}{suffix}",
                                   retry_after=retry_after_seconds(exc.response.headers))
         if status >= 500:  # a gateway in front of the API gave up: the answer was lost on the way
-            return _uncertain(who, f"a gateway answered HTTP {status} ({message[:120]})", request_id=request_id)
+            return _uncertain(who, f"a gateway answered HTTP {status} ({message[:120]})", request_id=request_id,
+                              made=made)
         if isinstance(exc, openai.BadRequestError) and code in ("moderation_blocked", "content_policy_violation"):
             return RefusedError(f"{who}: OpenAI refused the prompt or image ({code}): {message}{suffix}")
         if isinstance(exc, openai.AuthenticationError):
@@ -515,5 +519,5 @@ def translate_error(exc: Exception, *, who: str = "openai", timeout: float | Non
         what = f"{status}, {code}" if code else f"{status}"
         return ProviderError(f"{who}: OpenAI rejected the request (HTTP {what}): {message}{suffix}")
     if isinstance(exc, openai.APIResponseValidationError):
-        return ProviderError(f"{who}: OpenAI answered with something that is not an images response")
+        return ProviderError(f"{who}: OpenAI answered with something that is not a valid {made} response")
     return ProviderError(f"{who}: OpenAI SDK error: {exc}")

@@ -112,7 +112,7 @@ def speak(provider: Any, request: SpeechRequest, ctx: RunContext) -> Result:
         kwargs["instructions"] = str(options["instructions"])
     with provider._client(ctx) as client:
         ctx.log(f"{who}: speak {len(text)} characters as {voice}")
-        response = provider._call(client.audio.speech.create, kwargs, who=who, ctx=ctx)
+        response = provider._call(client.audio.speech.create, kwargs, who=who, ctx=ctx, made="speech")
         data = response.content
     seconds = save_audio(data, ctx.output_path, who=who)
     info: dict[str, Any] = {"model": request.model, "voice": voice, "seconds": seconds, "price_as_of": _AS_OF}

@@ -61,7 +61,7 @@ def write_story(provider, request: StoryRequest, ctx: RunContext) -> Result:
     }
     with provider._client(ctx) as client:
         ctx.log(f"{who}: writing {len(request.beats)} beats")
-        response = provider._call(client.chat.completions.create, kwargs, who=who, ctx=ctx)
+        response = provider._call(client.chat.completions.create, kwargs, who=who, ctx=ctx, made="story")
     choices = getattr(response, "choices", None) or []
     if not choices:
         raise ProviderError(f"{who} answered without a choice")
