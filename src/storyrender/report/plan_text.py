@@ -41,6 +41,8 @@ def plan_doc(p, plan) -> dict[str, Any]:
         "continuity": plan.continuity,
         "missing_keys": plan.missing_keys,
         "characters": characters_doc(brd, brd.source.parent),  # reference paths relative to the board
+        **({"writer": {"provider": w.name, "model": w.model, "status": "written", "estimate_usd": 0.0}}
+           if (w := brd.providers.get("writer")) else {}),  # storyrender new wrote the beats: done
     }
 
 
@@ -51,6 +53,10 @@ def plan_lines(p, plan, *, show_all: bool) -> list[tuple[str, bool]]:
     total_time = sum(r.estimate_seconds for r in todo)
     out = [(f"{p.board.display}: {len(p.board.beats)} beats, {round(p.video_seconds, 3):g} s, "
             f"{p.board.output.size} @ {p.board.output.fps} fps", False)]
+    writer = p.board.providers.get("writer")  # storyrender new wrote the beats: done, never called by a build
+    if writer:
+        out.append((f"  {'written':<10} {'story':<22} {writer.label:<36} {'-':>8}  the beats are written "
+                    "(storyrender new --plan prices a new writing)", False))
     shown = rows if show_all else todo
     if not shown:
         out.append(("nothing to render: everything is cached", False))
