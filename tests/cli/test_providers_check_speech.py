@@ -67,6 +67,7 @@ def env(httpserver) -> dict:
     return e
 
 
+@pytest.mark.slow
 def test_check_reports_speech_models_of_both_vendors(httpserver, env, tmp_path):
     lists = Lists(httpserver)
     (tmp_path / "board.yaml").write_text(BOARD)
@@ -92,6 +93,7 @@ def test_check_reports_speech_models_of_both_vendors(httpserver, env, tmp_path):
     assert "5 models, 3 with problems, 1 not asked" in text
 
 
+@pytest.mark.slow
 def test_a_refused_key_is_reported_without_the_key(httpserver, env, tmp_path):
     httpserver.expect_request("/v1/models", method="GET").respond_with_json(
         {"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}, status=401)
@@ -102,3 +104,19 @@ def test_a_refused_key_is_reported_without_the_key(httpserver, env, tmp_path):
     note = rows["eleven_v3"]["note"]
     assert not rows["eleven_v3"]["asked"] and "ElevenLabs refused the API key (HTTP 401)" in note, note
     assert env["ELEVENLABS_API_KEY"] not in r.stdout + r.stderr
+
+
+def test_elevenlabs_list_in_process(httpserver, monkeypatch):
+    from storyrender.cli.check_models import check_models
+    from storyrender.plugins.manager import load_registry
+
+    lists = Lists(httpserver)
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "el-test-0123456789abcdef0123")
+    monkeypatch.setenv("ELEVENLABS_BASE_URL", httpserver.url_for("").rstrip("/"))
+    rows = {r["model"]: r for r in check_models(
+        [("elevenlabs", "eleven_v3"), ("elevenlabs", "eleven_flash_v2_5"), ("elevenlabs", "music_v1")],
+        load_registry())}
+    assert lists.asked == ["elevenlabs"]
+    assert rows["eleven_v3"]["finding"] == "unknown to the vendor (not served)"
+    assert rows["eleven_flash_v2_5"]["asked"] and rows["eleven_flash_v2_5"]["finding"] == ""
+    assert rows["music_v1"]["note"] == "the vendor's model list does not cover it" and not rows["music_v1"]["asked"]

@@ -3,6 +3,7 @@ provider filling the frame with crop and pillarboxed with pad, made once and cac
 
 from __future__ import annotations
 
+import pytest
 import numpy as np
 from PIL import Image
 
@@ -35,6 +36,7 @@ def _received(fake, cli, tmp_path, fit: str) -> list[np.ndarray]:
     return [np.asarray(Image.open(p).convert("RGB"), np.float32) for p in refs]
 
 
+@pytest.mark.slow
 def test_crop_fills_the_frame_and_pad_pillarboxes(write_board, cli, fake, tmp_path):
     _board(write_board, tmp_path, "crop")
     _board(write_board, tmp_path, "pad")
@@ -59,6 +61,7 @@ def test_the_fitted_reference_is_one_cached_node_per_character(write_board, tmp_
     assert [n.key for n in pad.graph if n.role == "reference:mia"] != [refs[0].key]  # the fit is in the key
 
 
+@pytest.mark.slow
 def test_the_review_page_shows_the_reference_as_fitted(write_board, cli, fake, tmp_path):
     import base64
     import io

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 
 
+@pytest.mark.slow
 def test_plan_shows_who_wrote_the_board(cli, tmp_path):
     before = cli(["new", "a cat in a forest", "--seconds", "10", "--offline", "--plan", "p"], cwd=tmp_path)
     assert before.returncode == 0, before.stderr
@@ -23,8 +25,24 @@ def test_plan_shows_who_wrote_the_board(cli, tmp_path):
     assert doc["totals"]["estimate_usd"] == 0.0
 
 
+@pytest.mark.slow
 def test_a_hand_written_board_has_no_writer_row(write_board, cli, tmp_path):
     write_board("version: 1\nbeats:\n  - {prompt: a cat}\n")
     text = cli(["plan", "board.yaml"], cwd=tmp_path).stdout
     assert "story" not in text and "written" not in text
     assert "writer" not in json.loads(cli(["plan", "--json", "board.yaml"], cwd=tmp_path).stdout)
+
+
+def test_plan_writer_row_in_process(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from storyrender.cli.main import cli as storyrender_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "board.yaml").write_text("version: 1\nproviders: {writer: openai/gpt-5.4-mini}\n"
+                                         "beats:\n  - {prompt: a cat}\n")
+    out = CliRunner().invoke(storyrender_cli, ["plan", "board.yaml"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[1].split()[:4] == ["written", "story", "openai/gpt-5.4-mini", "-"]
+    doc = json.loads(CliRunner().invoke(storyrender_cli, ["plan", "--json", "board.yaml"]).output)
+    assert doc["writer"]["model"] == "gpt-5.4-mini" and doc["writer"]["status"] == "written"

@@ -3,6 +3,7 @@ installed google-genai refuses generate_videos in Gemini Developer API mode, ask
 
 from __future__ import annotations
 
+import pytest
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def test_the_installed_sdk_refuses_veo_in_gemini_api_mode():
     assert gemini_api_refuses_veo() is True
 
 
+@pytest.mark.slow
 def test_validate_says_an_api_key_goes_to_vertex_express_mode(tmp_path):
     r = _validate(tmp_path, GEMINI_API_KEY="AIza-test-express")
     assert r.returncode == 0, r.stderr
@@ -51,9 +53,26 @@ def test_validate_says_an_api_key_goes_to_vertex_express_mode(tmp_path):
     assert "AIza-test-express" not in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_no_warning_with_a_project_or_without_a_key(tmp_path):
     with_project = _validate(tmp_path, GEMINI_API_KEY="AIza-test-express", GOOGLE_CLOUD_PROJECT="my-project")
     assert with_project.returncode == 0 and "express mode" not in with_project.stderr
     no_key = _validate(tmp_path)
     assert no_key.returncode == 0 and "express mode" not in no_key.stderr
     assert "provider 'google' needs an API key" in no_key.stderr
+
+
+def test_warnings_in_process(monkeypatch):
+    from storyrender.provider_api import Job
+    from storyrender_google import GoogleProvider
+
+    for var in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(var, raising=False)
+    p = GoogleProvider()
+    veo, image = p.resolve_model("veo-3.1-generate-001"), p.resolve_model("gemini-3.1-flash-image")
+    assert p.warnings(Job.FIRST_LAST_VIDEO, veo, {}) == []  # no key: the missing key is said elsewhere
+    monkeypatch.setenv("GOOGLE_API_KEY", "AIza-test")
+    (w,) = p.warnings(Job.FIRST_LAST_VIDEO, veo, {})
+    assert "runs in Vertex AI express mode with GOOGLE_API_KEY" in w and "AIza-test" not in w
+    assert p.warnings(Job.TEXT_TO_IMAGE, image, {}) == []
+    assert p.warnings(Job.FIRST_LAST_VIDEO, veo, {"project": "mine"}) == []

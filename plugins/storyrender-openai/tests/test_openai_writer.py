@@ -96,6 +96,7 @@ def test_a_malformed_answer_is_a_clear_error_and_nothing_is_written(fake, tmp_pa
     assert TEST_KEY not in r.stderr + r.stdout
 
 
+@pytest.mark.slow
 def test_a_lost_answer_names_the_story_not_an_image(fake, tmp_path):
     fake.push("/v1/chat/completions", status=502, body={"error": {"message": "Bad gateway", "type": "server_error",
                                                                  "param": None, "code": None}})
