@@ -107,7 +107,7 @@ def test_a_refused_key_is_reported_without_the_key(httpserver, env, tmp_path):
 
 
 def test_elevenlabs_list_in_process(httpserver, monkeypatch):
-    from storyrender.cli.check_models import check_models
+    from storyrender.providers.vendor_check import check_models
     from storyrender.plugins.manager import load_registry
 
     lists = Lists(httpserver)
