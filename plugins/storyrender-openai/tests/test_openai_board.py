@@ -22,7 +22,7 @@ from storyrender.cache.keys import node_key
 from storyrender.execute.ops import request_for
 from storyrender.execute.runner import RetryPolicy
 from storyrender.providers.base import Job
-from storyrender_openai.provider import USAGE_URL
+from storyrender_openai.calls import USAGE_URL
 
 GEN = "/v1/images/generations"
 EDIT = "/v1/images/edits"

@@ -17,7 +17,8 @@ from storyrender.providers.hosted import SubmitUncertain
 from storyrender.providers.base import Job, RunContext
 from storyrender.testing import png_bytes
 from storyrender_openai import PRICES
-from storyrender_openai.provider import USAGE_URL, price_per_image, translate_error, vendor_size
+from storyrender_openai.calls import USAGE_URL, translate_error
+from storyrender_openai.catalogue import price_per_image, vendor_size
 
 GEN = "/v1/images/generations"
 EDIT = "/v1/images/edits"

@@ -5,9 +5,10 @@ the ``openai`` SDK: that happens in ``OpenAIProvider.load()`` (once per build, b
 and inside the provider's methods, so ``storyrender --help`` stays fast.
 """
 
-from storyrender import hookimpl
+from storyrender.provider_api import hookimpl
 
-from .provider import PRICES, OpenAIProvider
+from .catalogue import PRICES
+from .provider import OpenAIProvider
 
 __all__ = ["OpenAIProvider", "PRICES", "register_providers"]
 

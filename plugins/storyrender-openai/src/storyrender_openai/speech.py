@@ -2,7 +2,7 @@
 
 The request is ``{model, voice, input, response_format: "wav", speed?, instructions?}``; the
 answer is the audio itself (no job id: the call is synchronous, like the images endpoints, and
-follows the same submission rule, :func:`storyrender_openai.provider.translate_error`: a lost
+follows the same submission rule, :func:`storyrender_openai.calls.translate_error`: a lost
 answer is :class:`SubmitUncertain`, never repeated). The WAV is decoded and written as 48 kHz
 stereo (``kit.save_audio``).
 
@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from storyrender.provider_api import Job, Lifecycle, ModelInfo, Option, Price, Result, RunContext, SpeechRequest
-from storyrender.providers.kit import save_audio
+from storyrender.provider_api import Job, Lifecycle, ModelInfo, Option, Price, Result, RunContext, SpeechRequest, kit
 
 __all__ = ["SPEECH_MODELS", "SPEECH_OPTIONS", "VOICES", "DEFAULT_VOICE", "speech_problems", "speak", "line_cost"]
 
@@ -114,7 +113,7 @@ def speak(provider: Any, request: SpeechRequest, ctx: RunContext) -> Result:
         ctx.log(f"{who}: speak {len(text)} characters as {voice}")
         response = provider._call(client.audio.speech.create, kwargs, who=who, ctx=ctx, made="speech")
         data = response.content
-    seconds = save_audio(data, ctx.output_path, who=who)
+    seconds = kit.save_audio(data, ctx.output_path, who=who)
     info: dict[str, Any] = {"model": request.model, "voice": voice, "seconds": seconds, "price_as_of": _AS_OF}
     request_id = getattr(response, "request_id", None) or response.response.headers.get("x-request-id")
     if request_id:

@@ -11,7 +11,7 @@ content that is not JSON fails the node (nothing is cached; storyrender then che
 
 Cost: from ``usage.prompt_tokens`` and ``usage.completion_tokens`` (reasoning tokens are billed
 as completion tokens) at :data:`TEXT_PRICES`. Errors and the submission rule are the image jobs'
-(:func:`storyrender_openai.provider.translate_error`); SDK retries are off (``_client``).
+(:func:`storyrender_openai.calls.translate_error`); SDK retries are off (``_client``).
 """
 
 from __future__ import annotations
