@@ -1,8 +1,9 @@
 """The layer rules of docs/architecture.md hold: import-linter's contracts (pyproject.toml) pass, and
-a deliberate violation of them fails."""
+a deliberate violation of them fails; vendor plugins import nothing of storyrender but the plugin API."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -40,3 +41,24 @@ def test_a_deliberate_violation_fails(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Layers: each imports only the layers below it BROKEN" in done.stdout
     assert "storyrender.graph.nodes -> storyrender.cli" in done.stdout
+
+
+def _core_imports(source: str) -> set[str]:
+    """The storyrender modules a plugin module's source imports."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        found |= {n for n in names if n == "storyrender" or n.startswith("storyrender.")}
+    return found
+
+
+def test_plugins_import_only_the_plugin_api():
+    sources = sorted((ROOT / "plugins").glob("storyrender-*/src/**/*.py"))
+    assert len({p.parts[len(ROOT.parts) + 1] for p in sources}) >= 8  # every vendor plugin is read
+    reached = {str(p.relative_to(ROOT)): _core_imports(p.read_text("utf-8")) - {"storyrender.provider_api"}
+               for p in sources}
+    assert {path: mods for path, mods in reached.items() if mods} == {}
+    assert _core_imports("from storyrender.media.probe import probe\nimport storyrender.errors\n"
+                         "from storyrender import hookimpl\nfrom storyrender.provider_api import kit\n") == {
+        "storyrender.media.probe", "storyrender.errors", "storyrender", "storyrender.provider_api"}

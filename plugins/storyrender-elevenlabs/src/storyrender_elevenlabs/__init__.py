@@ -5,7 +5,7 @@ the ``elevenlabs`` SDK: that happens in ``ElevenLabsProvider.load()`` (once per 
 workers start) and inside the provider's methods.
 """
 
-from storyrender import hookimpl
+from storyrender.provider_api import hookimpl
 
 from .provider import ElevenLabsProvider
 

@@ -57,8 +57,8 @@ from storyrender.provider_api import (
     SpeechRequest,
     SubmitUncertain,
     TransientError,
+    kit,
 )
-from storyrender.providers.kit import retry_after_seconds, save_audio
 
 __all__ = ["ElevenLabsProvider", "OPTIONS", "PRICES", "BASE_URL_ENV", "translate_error"]
 
@@ -191,7 +191,7 @@ class ElevenLabsProvider(Provider):
                 kwargs["language_code"] = str(options["language_code"])
             ctx.log(f"{who}: speak {len(request.text)} characters")
             data, headers = self._fetch(client.text_to_speech.with_raw_response.convert, ctx, who, voice_id, **kwargs)
-        seconds = save_audio(data, ctx.output_path, who=who)
+        seconds = kit.save_audio(data, ctx.output_path, who=who)
         cost = round(len(request.text) * PRICES["per_character"].get(request.model, 0.0), 8) or None
         return Result(ctx.output_path, cost_usd=cost, info={"voice_id": voice_id, "seconds": seconds,
                                                               **_ids(headers), "price_as_of": PRICES["as_of"]})
@@ -205,7 +205,7 @@ class ElevenLabsProvider(Provider):
         with self._client(ctx) as client:
             ctx.log(f"{who}: compose {seconds:g} s")
             data, headers = self._fetch(client.music.with_raw_response.compose, ctx, who, **kwargs)
-        made = save_audio(data, ctx.output_path, who=who)
+        made = kit.save_audio(data, ctx.output_path, who=who)
         return Result(ctx.output_path, cost_usd=round(made * PRICES["per_second"].get(request.model, 0.0), 8) or None,
                       info={"seconds": made, **_ids(headers), "price_as_of": PRICES["as_of"]})
 
@@ -221,7 +221,7 @@ class ElevenLabsProvider(Provider):
         with self._client(ctx) as client:
             ctx.log(f"{who}: sound effect")
             data, headers = self._fetch(client.text_to_sound_effects.with_raw_response.convert, ctx, who, **kwargs)
-        made = save_audio(data, ctx.output_path, who=who)
+        made = kit.save_audio(data, ctx.output_path, who=who)
         return Result(ctx.output_path, cost_usd=PRICES["per_call"].get(request.model),
                       info={"seconds": made, **_ids(headers), "price_as_of": PRICES["as_of"]})
 
@@ -318,7 +318,7 @@ def translate_error(exc: Exception, *, who: str, timeout: float | None = None, l
         text = f"{message} ({status})" if status else message
         if status_code == 429 or status_code == 503 or (lookup and status_code >= 500):
             return TransientError(f"{who}: ElevenLabs is busy (HTTP {status_code}): {text}",
-                                  retry_after=retry_after_seconds(exc.headers or {}))
+                                  retry_after=kit.retry_after_seconds(exc.headers or {}))
         if status_code >= 500:
             return SubmitUncertain(f"{who}: ElevenLabs answered HTTP {status_code} ({text}); the request may have "
                                    f"been made and billed: check {USAGE_URL} before building again")
