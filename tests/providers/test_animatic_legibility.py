@@ -69,7 +69,7 @@ def test_a_next_keyframe_carries_the_scenery_but_not_the_previous_subject_marks(
     prompt, seed = "Mia walks through a quiet forest. Mia is a small orange cat", 7
     marked = draw.draw_keyframe(prompt, seed, w, h, label="beat 1", timecode="00:00")
     clean = marked.copy()
-    clean[y0:y1] = draw._scene(prompt, seed, w, y1 - y0)[: y1 - y0]
+    clean[y0:y1] = draw.paint_scene(prompt, seed, w, y1 - y0)[: y1 - y0]
     assert np.abs(marked[y0:y1].astype(int) - clean[y0:y1]).mean() > 0.5  # the marks are there to carry
     after = lambda prev: draw.next_keyframe(prev, "the wind rises over the hills", 9, camera="pan-right",  # noqa: E731
                                             seconds=1, label="beat 2", timecode="00:01")[y0:y1].astype(int)
