@@ -1,197 +1,34 @@
 """Run a build: decide what to make, make it through an executor, record, publish.
 
 The runner never prints: everything a user sees goes through an :class:`Events` object (a
-reporter). It holds the retry policy (capped exponential backoff with jitter, honouring a
-provider's Retry-After), the budget guard, and the publishing of the final files.
+reporter). It applies the retry policy and the budget guard (:mod:`.policy`) to the nodes the plan
+(:mod:`.plan`) says are missing, reports each (:mod:`.reports`) and publishes the final files. The
+names it always offered are importable from here.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping
 
 from .. import children
+from ..atomic import copy_file
 from ..cache.store import Store
 from ..errors import ArtifactError, StoryrenderError, TransientError, redact
+from ..graph.kinds import KINDS
 from ..graph.nodes import Graph, Node
 from ..providers.base import JobJournal, Provider
 from . import ops
+from .plan import Plan, plan_nodes
+from .policy import BudgetExceeded, RetryPolicy, Spend
+from .reports import BuildReport, Events, NodeReport, NullEvents
 from .scheduler import Executor, Task, TaskResult, ThreadExecutor
-from ..atomic import copy_file
-from ..graph.kinds import KINDS, is_provider_kind
 
 __all__ = ["publish", "Events", "NullEvents", "NodeReport", "BuildReport", "RetryPolicy", "Plan", "plan_nodes", "run_build",
            "BudgetExceeded"]
-
-
-class Events(Protocol):
-    """What a reporter is told. Every method may be called from worker threads."""
-
-    def build_started(self, graph: Graph, plan: "Plan") -> None: ...
-    def node_started(self, node: Node) -> None: ...
-    def node_log(self, node: Node, message: str) -> None: ...
-    def node_finished(self, node: Node, report: "NodeReport") -> None: ...
-    def build_finished(self, report: "BuildReport") -> None: ...
-
-
-class NullEvents:
-    """Events that go nowhere (library use, tests)."""
-
-    def build_started(self, graph, plan): pass
-    def node_started(self, node): pass
-    def node_log(self, node, message): pass
-    def node_finished(self, node, report): pass
-    def build_finished(self, report): pass
-
-
-class BudgetExceeded(StoryrenderError):
-    """Starting this node would take the spend over ``--budget``."""
-
-
-@dataclass
-class NodeReport:
-    """One node's line in the manifest."""
-
-    key: str
-    role: str
-    label: str
-    kind: str
-    beat: int | None
-    status: str  # cached | rendered | failed | skipped | not needed
-    provider: str | None = None
-    model: str | None = None
-    prompt: str | None = None
-    seed: int | None = None
-    take: int | None = None
-    seconds: float = 0.0
-    attempts: int = 0
-    cost_usd: float | None = None
-    cost_estimated_usd: float = 0.0
-    inputs: list[str] = field(default_factory=list)
-    error: str | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-    #: when the artifact was made (UTC, ISO 8601) and how long it took, whichever build made it
-    made_at: str | None = None
-    made_seconds: float | None = None
-
-    def as_dict(self) -> dict:
-        # shallow (a build writes one per node on every run): the fields are plain values
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass
-class BuildReport:
-    """The outcome of a build (the manifest is written from it)."""
-
-    board: str
-    status: str  # ok | failed | interrupted
-    outputs: dict[str, str] = field(default_factory=dict)
-    nodes: list[NodeReport] = field(default_factory=list)
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    #: seam scores and keyframe drift of the published video (:mod:`storyrender.continuity`)
-    continuity: dict[str, Any] | None = None
-    #: length of the MP4 that was written (probed), when one was
-    video_seconds: float | None = None
-
-    @property
-    def failures(self) -> list[NodeReport]:
-        return [n for n in self.nodes if n.status == "failed"]
-
-    def totals(self) -> dict[str, Any]:
-        rendered = [n for n in self.nodes if n.status == "rendered"]
-        cached = [n for n in self.nodes if n.status == "cached"]
-        return {
-            "nodes": len(self.nodes),
-            "rendered": len(rendered),
-            "cached": len(cached),
-            "failed": len(self.failures),
-            "skipped": len([n for n in self.nodes if n.status == "skipped"]),
-            "provider_calls": len([n for n in rendered if is_provider_kind(n.kind)]),
-            "cost_usd": round(sum(n.cost_usd or 0.0 for n in rendered), 6),
-            "cost_estimated_usd": round(sum(n.cost_estimated_usd for n in rendered), 6),
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Capped exponential backoff with full jitter; a provider's Retry-After wins when larger.
-
-    The defaults come from ``STORYRENDER_RETRY_BASE`` (first backoff, seconds; default 1),
-    ``STORYRENDER_RETRY_CAP`` (longest backoff; default 60) and ``STORYRENDER_RETRY_ATTEMPTS``
-    (tries per node; default 5), so tests and impatient users can make retries fast.
-    """
-
-    attempts: int = field(default_factory=lambda: max(1, int(_env_float("STORYRENDER_RETRY_ATTEMPTS", 5))))
-    base: float = field(default_factory=lambda: _env_float("STORYRENDER_RETRY_BASE", 1.0))
-    cap: float = field(default_factory=lambda: _env_float("STORYRENDER_RETRY_CAP", 60.0))
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        d = random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
-        if retry_after is not None:
-            d = max(d, min(float(retry_after), self.cap * 5))
-        return d
-
-
-@dataclass
-class Plan:
-    """Which nodes must be made (``to_run``) and which are cached; the rest are not needed."""
-
-    cached: set[str]
-    to_run: list[str]
-
-    def estimate(self, graph: Graph) -> float:
-        return sum(graph[k].estimate for k in self.to_run)
-
-
-def plan_nodes(graph: Graph, store: Store, *, targets: list[str] | None = None) -> Plan:
-    """Walk back from the targets: stop at cached nodes, collect what is missing (make-like)."""
-    targets = list(graph.targets.values()) if targets is None else targets
-    cached: set[str] = set()
-    missing: set[str] = set()
-    stack = list(targets)
-    while stack:
-        k = stack.pop()
-        if k in cached or k in missing:
-            continue
-        if store.has(k):
-            cached.add(k)
-            continue
-        missing.add(k)
-        stack.extend(graph[k].inputs)
-    # The cache is checked, not trusted: a recorded artifact the targets depend on that no longer
-    # checks out (missing, other size, other type) is made again, even under a cached output.
-    needed, walk = set(), list(targets)
-    while walk:
-        k = walk.pop()
-        if k not in needed:
-            needed.add(k)
-            walk.extend(graph[k].inputs)
-    stack = [k for k in graph.order if k in needed and k not in missing and store.problem(k, digest=False)]
-    cached.difference_update(stack)
-    while stack:
-        k = stack.pop()
-        if k in missing:
-            continue
-        if k in cached or (store.has(k) and not store.problem(k, digest=False)):
-            cached.add(k)
-            continue
-        missing.add(k)
-        stack.extend(graph[k].inputs)
-    return Plan(cached, [k for k in graph.order if k in missing])
 
 
 def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, events: Any = None,
@@ -213,7 +50,7 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     plan = plan_nodes(graph, store, targets=targets)
     events.build_started(graph, plan)
     reports: dict[str, NodeReport] = {}
-    spend = _Spend(budget)
+    spend = Spend(budget)
 
     def base_report(node: Node, status: str) -> NodeReport:
         spec = node.spec
@@ -392,37 +229,6 @@ def _run_interruptibly(executor: Executor, tasks, work, limits, on_skip) -> bool
     if "error" in box:
         raise box["error"]
     return interrupted
-
-
-class _Spend:
-    """Budget guard: a paid node may start only if spent + reserved + its estimate fits.
-
-    A node's estimate is reserved when it starts; when it finishes with a cost the provider
-    reported, the reservation becomes that cost (so a vendor charging more than its list price
-    stops further paid calls sooner).
-    """
-
-    def __init__(self, budget: float | None) -> None:
-        self.budget = budget
-        self.reserved = 0.0
-        self.lock = threading.Lock()
-
-    def reserve(self, node: Node) -> None:
-        if self.budget is None or node.estimate <= 0:
-            return
-        with self.lock:
-            if self.reserved + node.estimate > self.budget + 1e-9:
-                raise BudgetExceeded(
-                    f"{node.label}: starting it (${node.estimate:.3f}) would take the spend over the budget "
-                    f"of ${self.budget:.2f} (${self.reserved:.3f} already committed)")
-            self.reserved += node.estimate
-
-    def settle(self, node: Node, cost: float | None) -> None:
-        # Reservations are kept: a started paid call counts against the budget whether or not it succeeded.
-        if self.budget is None or node.estimate <= 0 or cost is None:
-            return
-        with self.lock:
-            self.reserved += max(0.0, float(cost) - node.estimate)
 
 
 def _describe(exc: BaseException) -> str:

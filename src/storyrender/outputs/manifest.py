@@ -12,7 +12,7 @@ from .. import __version__
 from ..atomic import write_text
 from ..cache import state
 from ..cache.store import Store
-from ..execute.runner import BuildReport
+from ..execute.reports import BuildReport
 from ..graph.prepared import Prepared, characters_doc
 from ..spec import Board
 

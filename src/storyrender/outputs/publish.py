@@ -12,7 +12,8 @@ from typing import Any
 from ..atomic import sweep
 from ..cache import state
 from ..cache.store import Store
-from ..execute.runner import BuildReport, publish
+from ..execute.reports import BuildReport
+from ..execute.runner import publish
 from ..graph.prepared import Prepared
 
 __all__ = ["publish_outputs", "continuity_scores", "written_seconds"]

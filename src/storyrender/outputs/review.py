@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.store import Store
-from ..execute.runner import BuildReport
+from ..execute.reports import BuildReport
 from ..review import write_review_after_build
 
 __all__ = ["write_review"]

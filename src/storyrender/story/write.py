@@ -179,7 +179,8 @@ def run_story(job: StoryJob, store, *, events: Any = None, budget: float | None 
     :raises StoryrenderError: the writer failed, or answered something that is not a story of the
         asked shape (the answer is then dropped from the cache, so a rerun asks again).
     """
-    from ..execute.runner import RetryPolicy, run_build
+    from ..execute.policy import RetryPolicy
+    from ..execute.runner import run_build
 
     node = job.node
     provider = job.writer.provider
