@@ -32,7 +32,7 @@ class SerialExecutor(ThreadExecutor):
 
 @hookimpl
 def register_exporters(register):
-    register(Exporter("mov", _mov, "a QuickTime copy of the MP4"))
+    register(Exporter("mov", _mov, "a QuickTime copy of the MP4", version=os.environ.get("EXTRAS_MOV_VERSION", "1")))
 
 
 @hookimpl

@@ -78,3 +78,19 @@ def test_a_plugin_format_may_not_overwrite_the_board(write_board):
     with pytest.raises(BoardError) as err:
         load_board(board)
     assert "the yaml file 'board.yaml' would overwrite the storyboard itself" in err.value.format()
+
+
+def test_a_plugin_exporters_version_is_in_its_exports_key_only(extras, write_board, monkeypatch):
+    """An exporter release that writes a different file (a new ``version``) re-exports; nothing else re-renders."""
+    from storyrender.api import prepare
+
+    board = write_board(TINY.replace("fps: 8}", "fps: 8, formats: [mp4, mov, gif]}") + "beats:\n  - prompt: one\n")
+
+    def keys():
+        g = prepare(board, registry=load_registry()).graph
+        return {n.role: n.key for n in g}
+
+    before = keys()
+    monkeypatch.setenv("EXTRAS_MOV_VERSION", "2")
+    after = keys()
+    assert {r for r in before if before[r] != after[r]} == {"export:mov"}

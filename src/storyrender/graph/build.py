@@ -314,7 +314,9 @@ def _add_stitch(g: Graph, board: Board, resolution: Resolution, segments: list[s
     for fmt in board.output.formats:
         if fmt == "mp4":
             continue
+        version = resolution.exporters.get(fmt, "")
         k = g.add(Node("export", OpSpec({"format": fmt, "quality": out.quality, **export_subs,
+                                         **({"exporter": version} if version else {}),
                                          **({"settings": out.export_settings(fmt)} if fmt in ("gif", "webm") else {}),
                                          "stitch": STITCH_VERSION}), (final,), role=f"export:{fmt}", label=f"{fmt} export"))
         g.targets[fmt] = k

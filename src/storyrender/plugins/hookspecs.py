@@ -54,7 +54,9 @@ def register_exporters(register):
     refuses two exporters with the same name.
 
     :param register: call ``register(exporter)`` with a
-        :class:`storyrender.stitch.exporters.Exporter` for each format.
+        :class:`storyrender.stitch.exporters.Exporter` for each format. Give it a ``version`` and
+        change it with every release that writes a different file: it is part of the export's
+        cache key, so cached exports are made again after such an upgrade.
     :returns: nothing (return values are ignored).
     """
 

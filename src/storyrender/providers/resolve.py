@@ -100,6 +100,8 @@ class Resolution:
     choices: Mapping[tuple[str, int], Choice]
     #: ``file:line: ...`` sentences about deprecated models (printed by validate, plan and build)
     warnings: tuple[str, ...] = ()
+    #: the version of the exporter writing each of the board's other formats (part of its key)
+    exporters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def get(self, role: str, beat: Beat) -> Choice:
         return self.choices[(role, beat.index)]
@@ -171,7 +173,9 @@ def resolve_board(board: Board, registry: ProviderRegistry, *, offline: bool = F
     if unique:
         raise BoardErrors(unique[:20]) if len(unique) > 1 else unique[0]
     notes = tuple(dict.fromkeys(w.format() for w in warnings))
-    return Resolution(MappingProxyType(choices), notes)
+    versions = {f: getattr(registry.exporters[f], "version", "") for f in board.output.formats
+                if f in registry.exporters}
+    return Resolution(MappingProxyType(choices), notes, MappingProxyType(versions))
 
 
 def resolve_problems(board: Board, registry: ProviderRegistry, *, offline: bool = False) -> list[BoardError]:

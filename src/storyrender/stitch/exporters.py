@@ -42,6 +42,9 @@ class Exporter:
     name: str
     write: Callable[[ExportRequest], None]
     description: str = ""
+    #: part of the export's cache key: change it whenever *write* makes a different file from the same input,
+    #: so boards re-export after an upgrade (the built-in ones follow the stitch version instead)
+    version: str = ""
 
 
 def _webm(request: ExportRequest) -> None:
