@@ -15,12 +15,12 @@ from typing import Any, Iterator
 import diskcache
 
 from .. import integrity
-from .care import Care
 from .locks import Locks
 from .records import JOB, RECORD, STATE, Record
+from .upkeep import Upkeep
 
 
-class Store(Locks, Care):
+class Store(Locks, Upkeep):
     """Artifacts by node key, recorded only when complete."""
 
     def __init__(self, directory: Path | str, *, remote: Any = None) -> None:

@@ -1,4 +1,4 @@
-"""Caring for a store: checking every artifact, its size limit and figures, and eviction (never
+"""A store's upkeep: checking every artifact, its size limit and figures, and eviction (never
 under a build, never a paid result silently)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from .. import state
 from .records import STATE, Record
 
 
-class Care:
+class Upkeep:
     """Verification, size limit, figures and pruning of a :class:`~storyrender.cache.store.Store`
     (mixed into it)."""
 
