@@ -89,22 +89,26 @@ def check_keys(prepared: Prepared, to_run: list[str]) -> None:
         raise MissingKeyError("\n".join(e.format() for e in missing))
 
 
-def preflight(run: Run, store: Store, budget: float | None) -> None:
-    """Every key present and the estimate within *budget*, before anything starts (reads only).
+def preflight(run: Run, store: Store, budget: float | None) -> Plan:
+    """Every key present and the estimate within *budget*, before anything starts (reads only); the
+    run's plan.
 
     Every missing key is named, and an over-budget estimate is reported with them."""
+    plan = plan_nodes(run.union, store, targets=run.all_targets)
     missing: list[BoardError] = []
     for p, t in zip(run.boards, run.board_targets):
-        missing += missing_keys(p, plan_nodes(p.graph, store, targets=t).to_run)
-    over = _over_budget(run, store, budget) if budget is not None else None
+        # one board's plan is the run's; nothing to make for the run is nothing to make for any board
+        to_run = plan.to_run if not (run.many and plan.to_run) else plan_nodes(p.graph, store, targets=t).to_run
+        missing += missing_keys(p, to_run)
+    over = _over_budget(run, plan.to_run, budget) if budget is not None else None
     if missing:
         raise MissingKeyError("\n".join(e.format() for e in missing + ([over] if over else [])))
     if over:
         raise over
+    return plan
 
 
-def _over_budget(run: Run, store: Store, budget: float) -> BudgetError | None:
-    to_run = plan_nodes(run.union, store, targets=run.all_targets).to_run
+def _over_budget(run: Run, to_run: list[str], budget: float) -> BudgetError | None:
     first = run.boards[0].board.display
     unpriced = sorted({run.union[k].pricing["model_label"] for k in to_run
                        if run.union[k].pricing.get("price_unknown")})
@@ -124,8 +128,10 @@ def _over_budget(run: Run, store: Store, budget: float) -> BudgetError | None:
 
 
 def run_boards(run: Run, store: Store, *, events: Any, executor: Executor | None, jobs: int,
-               budget: float | None, retry: RetryPolicy | None) -> tuple[BuildReport, list[BuildReport]]:
-    """Make the run's targets; the whole run's report and one report per board (nothing published)."""
+               budget: float | None, retry: RetryPolicy | None,
+               plan: Plan | None = None) -> tuple[BuildReport, list[BuildReport]]:
+    """Make the run's targets (*plan*: the run's, from :func:`preflight`); the whole run's report and one
+    report per board (nothing published)."""
     limits: dict[str, int] = {}
     providers: dict[str, Any] = {}
     for p in run.boards:
@@ -135,7 +141,7 @@ def run_boards(run: Run, store: Store, *, events: Any, executor: Executor | None
     name = run.boards[0].board.display if not run.many else f"{len(run.boards)} boards"
     whole, _ = run_build(run.union, store, providers, events=events, executor=executor or ThreadExecutor(jobs),
                          limits=limits, retry=retry or RetryPolicy(), budget=budget, targets=run.all_targets,
-                         board_name=name)
+                         board_name=name, plan=plan)
     whole.warnings.extend(store_warnings(store))
     by_key = {r.key: r for r in whole.nodes}
     claimed: set[str] = set()

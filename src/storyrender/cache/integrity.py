@@ -1,9 +1,10 @@
 """Is a cached artifact still the file that was recorded? (pure file checks; the store calls them)
 
-Each record keeps its artifact's size and sha256. :func:`problem` says what is wrong with a file:
-missing, a different size, a head that does not match its type (cheap), or, when asked, a
-different digest. The store checks the size and the head on every read, and the digest on
-every read of a small file, on publishing and in ``storyrender cache verify``.
+Each record keeps its artifact's size, mtime and sha256. :func:`problem` says what is wrong with a
+file: missing, a different size, a head that does not match its type (cheap), or, when asked, a
+different digest. The store trusts a file that still has the size and mtime it was stored with;
+any other it checks here, the digest included when the file is small or a final video. ``storyrender
+cache verify`` checks every digest.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["sha256_of", "problem", "DIGEST_ON_READ"]
+__all__ = ["sha256_of", "problem", "DIGEST_ON_READ", "MISSING"]
+
+#: what :func:`problem` says of a file that is not there
+MISSING = "the file is missing"
 
 #: files up to this size get their digest checked on every read (hashing them costs little)
 DIGEST_ON_READ = 8 << 20
@@ -45,7 +49,7 @@ def problem(path: Path, *, size: int, sha256: str | None, suffix: str, digest: b
     try:
         actual = path.stat().st_size
     except OSError:
-        return "the file is missing"
+        return MISSING
     if actual != size:
         return f"{actual} bytes, recorded {size}"
     offset, heads = _HEADS.get(suffix, (0, ()))

@@ -35,8 +35,11 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
               executor: Executor | None = None, limits: Mapping[str, int] | None = None,
               retry: RetryPolicy | None = None, budget: float | None = None,
               targets: list[str] | None = None, board_name: str = "",
-              maker: Callable[..., "ops.Outcome"] | None = None) -> tuple[BuildReport, Plan]:
+              maker: Callable[..., "ops.Outcome"] | None = None,
+              plan: Plan | None = None) -> tuple[BuildReport, Plan]:
     """Make every missing node needed for *targets* (default: the graph's targets).
+
+    *plan*: the plan of these targets made just before (it is made again if a node it found cached is gone).
 
     *maker* makes one node (the signature of :func:`ops.make`, which is the default, or the
     executor's own ``maker`` when it has one, e.g. the Ray executor's); provider nodes also get
@@ -47,7 +50,10 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
     make = maker or getattr(executor, "maker", None) or ops.make
     retry = retry or RetryPolicy()
     started = time.monotonic()
-    plan = plan_nodes(graph, store, targets=targets)
+    cached = {k: store.get(k) for k in plan.cached} if plan is not None else {}
+    if plan is None or None in cached.values():
+        plan = plan_nodes(graph, store, targets=targets)
+        cached = {k: store.get(k) for k in plan.cached}
     events.build_started(graph, plan)
     reports: dict[str, NodeReport] = {}
     spend = Spend(budget)
@@ -173,9 +179,8 @@ def run_build(graph: Graph, store: Store, providers: Mapping[str, Provider], *, 
         r.made_seconds = rec.meta.get("seconds")
         return r
 
-    for k in plan.cached:
+    for k, rec in cached.items():
         node = graph[k]
-        rec = store.get(k)
         r = from_cache(node, rec) if rec else base_report(node, "cached")
         reports[k] = r
         events.node_finished(node, r)

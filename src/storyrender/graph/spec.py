@@ -12,10 +12,11 @@ Call-only settings (timeouts, poll intervals) are not here: they travel beside t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cached_property
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["FileRef", "JobSpec", "OpSpec", "vendor_seed", "OPTIONAL_FIELDS", "frozen"]
 
@@ -40,8 +41,14 @@ def vendor_seed(seed: int, take: int) -> int:
     return int.from_bytes(digest[:8], "big") % _SEED_RANGE
 
 
+#: values that are their own frozen and plain copy (checked by exact type: the common case, fast)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def frozen(value: Any) -> Any:
     """A read-only copy of nested mappings and lists (specs are hashable data)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return MappingProxyType({str(k): frozen(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
@@ -50,6 +57,8 @@ def frozen(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -16,7 +16,7 @@ Everything here is pure and returns frozen, JSON-serialisable dataclasses meant 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from ..frames import Transition, frame_exact, frames_for_seconds  # frame arithmetic, shared with the board model
@@ -81,7 +81,7 @@ class PieceSpec:
         }
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = dict(self.__dict__)  # the fields are plain values
         d["beats"] = list(self.beats)
         d["beat_frames"] = list(self.beat_frames)
         return d
@@ -171,7 +171,7 @@ class BeatTime:
     end_frame: int
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # the fields are plain values
 
 
 def cue_times(clip_frames: Sequence[int], transitions: Sequence[Transition], fps: int) -> list[BeatTime]:

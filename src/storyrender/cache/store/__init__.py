@@ -9,8 +9,9 @@ Layout of a store directory (``.storyrender/`` beside the storyboard by default)
 
 A record is written only after its artifact file is complete and in place (``os.replace``),
 so a half-written artifact is never served: a crash leaves at most an orphan file that the
-next producer of that key overwrites. A record keeps its artifact's size and sha256, and a
-read checks them (:mod:`storyrender.cache.integrity`): a truncated, replaced or swapped file is
+next producer of that key overwrites. A record keeps its artifact's size, mtime and sha256, and a
+read checks them (:mod:`storyrender.cache.integrity`): a file with the size and mtime it was stored
+with is the file that was stored; any other is checked, and a truncated, replaced or swapped file is
 "corrupt in cache" and never served; it is fetched again from the remote cache when there is
 one, else the node is made again (a paid one resumes its recorded vendor job when it can). Records of paid results (``cost > 0`` or ``paid``) are
 never evicted silently: see :meth:`prune`.

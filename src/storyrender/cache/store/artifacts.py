@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import diskcache
 
@@ -29,11 +29,16 @@ class Store(Locks, Upkeep):
         #: a miss, offered every new artifact; it never raises and collects its own warnings
         self.remote = remote
         self.artifacts = self.directory / "artifacts"
+        self._artifacts = str(self.artifacts)
         self.tmp = self.directory / "tmp"
         self.locks = self.directory / "locks"
         self._cache: diskcache.Cache | None = None
         #: keys whose artifact checked out: (size, mtime) seen then, and whether the digest was checked
         self._verified: dict[str, tuple[int, int, bool]] = {}
+        #: records read from the index whose artifact checked out (see :meth:`_checked`)
+        self._known: dict[str, Record] = {}
+        #: records read by :meth:`read_records`, not yet checked
+        self._read: dict[str, Record] = {}
         self._warnings: list[str] = []
 
     # The directory is made on the first write, not on open: reading a store that does not
@@ -86,11 +91,9 @@ class Store(Locks, Upkeep):
 
         On a local miss the remote cache (if any) is asked, unless *local_only*.
         """
-        raw = self._index.get(RECORD + key) if self.exists else None
-        rec = Record(**raw) if raw is not None else None
-        if rec is None or not self.path_for(key, rec.suffix).exists():
+        rec, bad = self._checked(key)
+        if rec is None or bad == integrity.MISSING:
             return self._pull(key) if self.remote is not None and not local_only else None
-        bad = self.problem(key, rec)
         if bad:
             label = rec.meta.get("label") or f"{rec.kind} {key[:12]}"
             note = f"corrupt in cache: {label} ({bad}); "
@@ -101,17 +104,56 @@ class Store(Locks, Upkeep):
 
     def problem(self, key: str, rec: "Record | None" = None, *, digest: bool | None = None) -> str | None:
         """Why the recorded artifact of *key* cannot be served (missing, truncated, replaced), or
-        None (also when nothing is recorded). *digest*: see :func:`integrity.problem`."""
+        None (also when nothing is recorded). A file with the size and mtime it was stored with is
+        trusted unless *digest* is True; any other is checked (*digest*: see :func:`integrity.problem`)."""
+        return self._checked(key, digest)[1] if rec is None else self._problem(key, rec, digest)
+
+    def _checked(self, key: str, digest: bool | None = None) -> tuple[Record | None, str | None]:
+        """The record of *key* (None: there is none) and what is wrong with its artifact (None: nothing).
+
+        A record read before is used again while its artifact checks out, else the index is read again
+        (so a build reads each record once, and still sees what another process changed)."""
+        rec = self._known.get(key)
+        if rec is not None and self._problem(key, rec, digest) is None:
+            return rec, None
+        rec = self._read.pop(key, None)
         if rec is None:
             raw = self._index.get(RECORD + key) if self.exists else None
             if raw is None:
-                return None
+                self._known.pop(key, None)
+                return None, None
             rec = Record(**raw)
-        path = self.path_for(key, rec.suffix)
-        try:
-            st = path.stat()
+        bad = self._problem(key, rec, digest)
+        if bad is None:
+            self._known[key] = rec
+        else:
+            self._known.pop(key, None)
+        return rec, bad
+
+    def read_records(self, keys: Iterable[str]) -> None:
+        """Read the records of *keys* in a few queries instead of one each (the next check of each key
+        uses what was read here): planning a board reads every node's record."""
+        wanted = [RECORD + k for k in keys if k not in self._known and k not in self._read]
+        if not wanted or not self.exists:
+            return
+        index = self._index
+        for at in range(0, len(wanted), 500):  # SQLite takes at most 999 parameters in a statement
+            chunk = wanted[at:at + 500]
+            rows = index._sql(  # diskcache's own query (Cache.get), for many keys at once
+                f"SELECT key, mode, filename, value FROM Cache WHERE key IN ({','.join('?' * len(chunk))})"
+                " AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)", (*chunk, time.time())).fetchall()
+            for name, mode, filename, value in rows:
+                with contextlib.suppress(OSError):  # deleted meanwhile: read again when checked
+                    self._read[name[len(RECORD):]] = Record(**index._disk.fetch(mode, filename, value, False))
+
+    def _problem(self, key: str, rec: Record, digest: bool | None) -> str | None:
+        try:  # a plain string path: a plan stats every node's artifact
+            st = os.stat(f"{self._artifacts}{os.sep}{key[:2]}{os.sep}{key}{rec.suffix}")
         except OSError:
-            return "the file is missing"
+            return integrity.MISSING
+        if digest is not True and (st.st_size, st.st_mtime_ns) == (rec.size, rec.mtime_ns):
+            return None  # untouched since it was stored: writing to a file moves its mtime
+        path = self.path_for(key, rec.suffix)
         full = digest if digest is not None else (rec.kind == "final" or rec.size <= integrity.DIGEST_ON_READ)
         seen = self._verified.get(key)
         if seen and seen[:2] == (st.st_size, st.st_mtime_ns) and (seen[2] or not full):
@@ -191,9 +233,12 @@ class Store(Locks, Upkeep):
         digest = integrity.sha256_of(src)
         os.replace(src, dest)
         self._verified.pop(key, None)
-        rec = Record(key=key, kind=kind, suffix=suffix, size=dest.stat().st_size, created=time.time(),
-                     paid=bool(paid or (cost or 0) > 0), cost=cost, meta=dict(meta or {}), sha256=digest)
+        st = dest.stat()
+        rec = Record(key=key, kind=kind, suffix=suffix, size=st.st_size, created=time.time(),
+                     paid=bool(paid or (cost or 0) > 0), cost=cost, meta=dict(meta or {}), sha256=digest,
+                     mtime_ns=st.st_mtime_ns)
         self._index.set(RECORD + key, rec.as_dict())
+        self._known[key] = rec
         return rec
 
     def forget(self, key: str) -> None:
@@ -201,6 +246,7 @@ class Store(Locks, Upkeep):
         raw = self._index.get(RECORD + key)
         rec = Record(**raw) if raw is not None else None
         self._index.delete(RECORD + key)
+        self._known.pop(key, None)
         if rec:
             with contextlib.suppress(FileNotFoundError):
                 self.path_for(key, rec.suffix).unlink()

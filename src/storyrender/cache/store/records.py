@@ -50,6 +50,8 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict)
     #: the artifact's digest (None in records made before digests were kept)
     sha256: str | None = None
+    #: the artifact's mtime when it was stored (None in records made before mtimes were kept)
+    mtime_ns: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
