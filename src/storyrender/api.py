@@ -105,10 +105,10 @@ def build_many(prepared_list: list[Prepared], store: Store, *, events: Any = Non
     for p in prepared_list:  # results made under key version 1 serve their requests (no provider call)
         if not all(store.has(k) for k in p.graph.targets.values()):
             adopt_v1(p.graph, store, p.board, p.resolution)
-    plan = preflight(run, store, budget)
+    run_plan = preflight(run, store, budget)
     with store.in_use():  # `cache prune` waits: nothing this run planned to read is evicted under it
         whole, reports = run_boards(run, store, events=events, executor=executor, jobs=jobs, budget=budget,
-                                    retry=retry, plan=plan)
+                                    retry=retry, plan=run_plan)
         for p, t, report in zip(run.boards, run.board_targets, reports):
             write_board(p, report, store, publish=write_outputs and t is None)
         if events is not None:

@@ -149,7 +149,9 @@ def run_boards(run: Run, store: Store, *, events: Any, executor: Executor | None
     for p in run.boards:
         rows = []
         for node in p.graph:
-            r = dataclasses.replace(by_key[node.key], role=node.role, label=node.label, beat=node.beat)
+            r = by_key[node.key]  # one board: its own nodes' reports
+            if run.many:
+                r = dataclasses.replace(r, role=node.role, label=node.label, beat=node.beat)
             if r.status == Status.RENDERED:
                 if node.key in claimed:  # made for an earlier board of this run
                     r.status, r.seconds, r.attempts = "cached", 0.0, 0

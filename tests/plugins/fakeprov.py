@@ -22,12 +22,8 @@ import os
 import threading
 import time
 
-import numpy as np
-from PIL import Image
-
 from storyrender import hookimpl
 from storyrender.errors import ProviderError, RefusedError, TransientError
-from storyrender.media.ffmpeg import encode_frames, run_ffmpeg
 from storyrender.providers.base import CALL_OPTIONS, Job, Limits, ModelInfo, Option, Price, Provider, Result
 
 _lock = threading.Lock()
@@ -89,7 +85,15 @@ class FakeProvider(Provider):
                       limits=Limits(durations=(5.0, 10.0)), price=Price(per_second=price or None)),
         )
 
+    def load(self) -> None:
+        """numpy and Pillow, as a vendor SDK: imported when a job runs, not when the plugin is registered."""
+        import numpy  # noqa: F401
+        import PIL.Image  # noqa: F401
+
     def _image(self, request, ctx, job, base=None):
+        import numpy as np
+        from PIL import Image
+
         _record(job, request)
         _check(request.prompt)
         with _Busy():
@@ -106,10 +110,18 @@ class FakeProvider(Provider):
         return self._image(request, ctx, "text-to-image")
 
     def next_keyframe(self, request, ctx):
+        import numpy as np
+        from PIL import Image
+
         base = np.asarray(Image.open(request.previous).convert("RGB"))
         return self._image(request, ctx, "next-keyframe", base)
 
     def video(self, request, ctx):
+        import numpy as np
+        from PIL import Image
+
+        from storyrender.media.ffmpeg import encode_frames, run_ffmpeg
+
         _record("video", request)
         _check(request.prompt)
         with _Busy():

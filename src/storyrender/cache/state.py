@@ -4,7 +4,7 @@ name is spelled. The store only keeps values (:meth:`Store.get_state`); this mod
 | kind | subject | value |
 | --- | --- | --- |
 | ``board`` | the board's path | the last build's snapshot (what ``plan`` explains against) |
-| ``published`` | the output path | ``{dest: [key, size, mtime_ns]}`` of what was copied out |
+| ``published`` | the output path | ``{dest: [key, size, mtime_ns]}`` of what was copied out (an MP4's: and its seconds) |
 | ``manifest`` | the manifest's path | the digest of what it says (its time aside), its size and mtime |
 | ``review`` | the review page's path | what the page was last written from |
 | ``continuity`` | a digest of what was measured | the seam and drift scores |

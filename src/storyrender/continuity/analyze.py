@@ -15,7 +15,6 @@ from typing import Any
 
 from ..cache import state
 from ..cache.keys import canonical_json, file_digest
-from . import drift, seams
 
 __all__ = ["analyze", "cached", "summary", "summary_line", "violations", "ANALYSIS_VERSION"]
 
@@ -57,6 +56,8 @@ def analyze(prepared, store) -> dict[str, Any] | None:
     hit = store.get_state(name)
     if hit is not None:
         return hit
+    from . import drift, seams  # numpy and the decoder: only when measuring
+
     graph, board = prepared.graph, prepared.board
     video = store.path(graph.targets["mp4"])
     if video is None:
@@ -78,6 +79,8 @@ def analyze(prepared, store) -> dict[str, Any] | None:
 
 def summary(joins: list[dict], drifts: list[dict]) -> dict[str, Any]:
     """Worst join, flagged joins, largest drift and jumps, for reports."""
+    from .seams import MIN_SEAM
+
     worst = min(joins, key=lambda j: j["score"], default=None)
     top = max(drifts, key=lambda d: d["drift"], default=None)
     return {
@@ -87,7 +90,7 @@ def summary(joins: list[dict], drifts: list[dict]) -> dict[str, Any]:
         "flagged_joins": [[j["from_beat"], j["to_beat"]] for j in joins if j["flagged"]],
         "max_drift": {"drift": top["drift"], "keyframe": top["keyframe"]} if top else None,
         "jumps": [d["keyframe"] for d in drifts if d.get("jump")],
-        "min_seam_default": seams.MIN_SEAM,
+        "min_seam_default": MIN_SEAM,
     }
 
 

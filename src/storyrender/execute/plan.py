@@ -25,6 +25,7 @@ class Plan:
 def plan_nodes(graph: Graph, store: Store, *, targets: list[str] | None = None) -> Plan:
     """Walk back from the targets: stop at cached nodes, collect what is missing (make-like)."""
     targets = list(graph.targets.values()) if targets is None else targets
+    store.read_records(graph.order)  # one query for the board, not one per node
     cached: set[str] = set()
     missing: set[str] = set()
     stack = list(targets)

@@ -9,7 +9,7 @@ from ..graph.explain import lock_path, snapshot, write_lock
 from ..graph.prepared import Prepared
 from ..review import review_paths
 from .manifest import write_manifest
-from .publish import continuity_scores, publish_outputs, written_seconds
+from .publish import continuity_scores, publish_outputs, published_seconds
 from .review import write_review
 
 __all__ = ["write_board"]
@@ -20,7 +20,7 @@ def write_board(p: Prepared, report: BuildReport, store: Store, *, publish: bool
     if publish and report.status == "ok":
         report.outputs = publish_outputs(p, store)
         report.continuity = continuity_scores(p, store, report)
-        report.video_seconds = written_seconds(report.outputs.get("mp4"))
+        report.video_seconds = published_seconds(p, store)
     state.write(store, state.BOARD, p.board.source, snapshot(p.graph))
     if publish and report.status == "ok":  # the lock travels with the board
         warning = write_lock(lock_path(p.board.source), p.graph, p.board.source.name)

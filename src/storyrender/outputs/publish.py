@@ -1,7 +1,8 @@
 """Publishing: the store's final files copied beside the board, caption sidecars, the measured video.
 
 A file already published from the same key, with the size and mtime recorded then, is left alone:
-a build that made nothing new rewrites nothing.
+a build that made nothing new rewrites nothing (and measures nothing: an MP4's length is measured
+when it is published and remembered with it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..execute.reports import BuildReport
 from ..execute.runner import publish
 from ..graph.prepared import Prepared
 
-__all__ = ["publish_outputs", "continuity_scores", "written_seconds"]
+__all__ = ["publish_outputs", "continuity_scores", "written_seconds", "published_seconds"]
 
 
 def publish_outputs(prepared: Prepared, store: Store) -> dict[str, str]:
@@ -25,15 +26,18 @@ def publish_outputs(prepared: Prepared, store: Store) -> dict[str, str]:
     out = board.output.path
     sweep(out.parent)  # temporary files a killed build left beside the outputs
     outputs: dict[str, str] = {}
-    published = state.read(store, state.PUBLISHED, out) or {}
+    before = state.read(store, state.PUBLISHED, out) or {}
+    published = dict(before)
     for fmt, key in graph.targets.items():
         dest = out if fmt == "mp4" else out.with_suffix("." + fmt)
-        src = store.path(key)
         st = dest.stat() if dest.exists() else None
-        if not (st and published.get(str(dest)) == [key, st.st_size, st.st_mtime_ns]):
-            publish(src, dest)
-            st = dest.stat()
-        published[str(dest)] = [key, st.st_size, st.st_mtime_ns]
+        entry = published.get(str(dest)) or []
+        if not (st and entry[:3] == [key, st.st_size, st.st_mtime_ns]):
+            publish(store.path(key), dest)
+            st, entry = dest.stat(), []
+        # [key, size, mtime_ns] of the copy, and for the MP4 its length as a player reads it
+        seconds = entry[3:] or ([written_seconds(str(dest))] if fmt == "mp4" else [])
+        published[str(dest)] = [key, st.st_size, st.st_mtime_ns] + seconds
         outputs[fmt] = str(dest)
     cues = graph.info.get("cues") or []
     if board.captions.files:
@@ -44,8 +48,16 @@ def publish_outputs(prepared: Prepared, store: Store) -> dict[str, str]:
             dest = out.with_suffix("." + kind)
             (write_srt if kind == "srt" else write_vtt)(cue_objs, dest)
             outputs[kind] = str(dest)
-    state.write(store, state.PUBLISHED, out, published)
+    if published != before:
+        state.write(store, state.PUBLISHED, out, published)
     return outputs
+
+
+def published_seconds(prepared: Prepared, store: Store) -> float | None:
+    """The length of the board's published MP4, measured when it was published (None when there is none)."""
+    out = prepared.board.output.path
+    entry = (state.read(store, state.PUBLISHED, out) or {}).get(str(out)) or []
+    return entry[3] if len(entry) > 3 else None
 
 
 def continuity_scores(prepared: Prepared, store: Store, report: BuildReport) -> dict[str, Any] | None:
