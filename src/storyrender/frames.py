@@ -6,6 +6,7 @@ Pure and frozen: the results go into cache keys.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,8 +41,16 @@ def frame_exact(beat_seconds: Sequence[float], transitions: Sequence[tuple[str, 
     """
     if len(transitions) != max(0, len(beat_seconds) - 1):
         raise ValueError(f"{len(beat_seconds)} beats need {len(beat_seconds) - 1} transitions, got {len(transitions)}")
-    secs = [Fraction(str(float(s))) for s in beat_seconds]
-    tsecs = [Fraction(0)] + [Fraction(0) if name == "cut" else Fraction(str(float(t))) for name, t in transitions]
+    n, trans = _frame_exact(tuple(float(s) for s in beat_seconds),
+                            tuple((name, 0.0 if name == "cut" else float(t)) for name, t in transitions), fps)
+    return list(n), list(trans)
+
+
+@functools.lru_cache(maxsize=4)  # loading a board and building its graph place the same beats
+def _frame_exact(beat_seconds: tuple[float, ...], transitions: tuple[tuple[str, float], ...],
+                 fps: int) -> tuple[tuple[int, ...], tuple["Transition", ...]]:
+    secs = [Fraction(str(s)) for s in beat_seconds]
+    tsecs = [Fraction(0)] + [Fraction(0) if name == "cut" else Fraction(str(t)) for name, t in transitions]
     enter: list[int] = []
     leave: list[int] = []
     at = Fraction(0)
@@ -50,9 +59,9 @@ def frame_exact(beat_seconds: Sequence[float], transitions: Sequence[tuple[str, 
         enter.append(_frame_at(at, fps))
         leave.append(_frame_at(at + sk, fps))
         at += sk
-    n = [b - a for a, b in zip(enter, leave)]
-    trans = [Transition(name, leave[k] - enter[k + 1]) if name != "cut" else Transition()
-             for k, (name, _) in enumerate(transitions)]
+    n = tuple(b - a for a, b in zip(enter, leave))
+    trans = tuple(Transition(name, leave[k] - enter[k + 1]) if name != "cut" else Transition()
+                  for k, (name, _) in enumerate(transitions))
     return n, trans
 
 

@@ -63,7 +63,10 @@ class NodeReport:
 
     def as_dict(self) -> dict:
         # shallow (a build writes one per node on every run): the fields are plain values
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _REPORT_FIELDS}
+
+
+_REPORT_FIELDS = tuple(f.name for f in fields(NodeReport))
 
 
 @dataclass

@@ -121,12 +121,15 @@ class JobSpec:
     @cached_property
     def _identity(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "references":
+        for name in _JOB_FIELDS:
+            value = getattr(self, name)
+            if name == "references":
                 value = [r.identity() for r in value]
-            out[f.name] = _plain(value)
+            out[name] = _plain(value)
         return out
+
+
+_JOB_FIELDS = tuple(f.name for f in fields(JobSpec))
 
 
 @dataclass(frozen=True)

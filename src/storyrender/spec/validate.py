@@ -24,7 +24,21 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "bool
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
     schema = load_schema()
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def _inline_refs(node, defs: dict, seen: tuple = ()):
+    """*node* with each ``{"$ref": "#/$defs/NAME"}`` replaced by that definition (the same checks:
+    resolving a reference once per beat is most of the time validating a long board takes)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if len(node) == 1 and isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs \
+                and ref not in seen:
+            return _inline_refs(defs[ref[8:]], defs, seen + (ref,))
+        return {k: _inline_refs(v, defs, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs, seen) for v in node]
+    return node
 
 
 def schema_errors(data) -> list[jsonschema.ValidationError]:
