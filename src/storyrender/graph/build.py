@@ -60,29 +60,48 @@ def _timecode(seconds: float) -> str:
     return f"{m:02d}:{s:02d}"
 
 
+#: choice -> what its nodes share, for the graph being built (emptied when the next one starts)
+_SHARED: dict[int, tuple[Choice, dict[str, Any]]] = {}
+
+
+def _shared(choice: Choice) -> dict[str, Any]:
+    """What every node of *choice* has in common, worked out once per choice (a board has hundreds of
+    nodes and a few choices; a choice is immutable)."""
+    hit = _SHARED.get(id(choice))
+    if hit is None or hit[0] is not choice:
+        facts = {"reads": choice.provider.reads_for(choice.job, choice.model), "version": choice.version,
+                 "options": choice.identity_options, "call": choice.call_options,
+                 "pricing": {"price_override": choice.price_override, "price_unknown": choice.price_unknown,
+                             "model_label": choice.label}}
+        hit = _SHARED[id(choice)] = (choice, facts)
+    return hit[1]
+
+
 def _job_spec(board: Board, beat: Beat, choice: Choice, *, prompt: str = "", seconds: float | None = None,
               fps: int | None = None, take: int = 1, camera: str = "", hints: dict | None = None,
               text: str = "", voice: str = "") -> JobSpec:
     """The request *choice*'s provider gets: the fields it does not read are left empty."""
-    reads = choice.provider.reads_for(choice.job, choice.model)
+    shared = _shared(choice)
+    reads = shared["reads"]
     references: tuple[FileRef, ...] = ()
     if "references" in reads:
         references = tuple(FileRef(str(board.characters[n].image), file_digest(board.characters[n].image))
                            for n in beat.characters if n in board.characters and board.characters[n].image)
     return JobSpec(
-        job=choice.job.value, provider=choice.name, model=choice.model.name, version=choice.version,
+        job=choice.job.value, provider=choice.name, model=choice.model.name, version=shared["version"],
         width=board.output.width, height=board.output.height, prompt=prompt,
         negative_prompt=beat.negative_prompt if "negative_prompt" in reads else "",
         seed=vendor_seed(beat.seed, take) if "seed" in reads else None, take=take,
         camera=(camera or "") if "camera" in reads else "", seconds=seconds,
         fps=fps if "fps" in reads else None, text=text, voice=voice,
-        options=choice.identity_options, hints=(hints or {}) if "hints" in reads else {},
+        options=shared["options"], hints=(hints or {}) if "hints" in reads else {},
         references=references,
     )
 
 
 def build_graph(board: Board, resolution: Resolution) -> Graph:
     """Build the render graph of *board* (pure: reads only pinned files, to hash them)."""
+    _SHARED.clear()
     g = Graph()
     fps = board.output.fps
 
@@ -90,10 +109,10 @@ def build_graph(board: Board, resolution: Resolution) -> Graph:
                       label: str, seconds: float | None = None) -> str:
         # character references reach the provider fitted to the frame as output.fit says (after the other inputs)
         inputs = tuple(inputs) + tuple(reference(ref) for ref in spec.references)
+        shared = _shared(choice)
         return g.add(Node(kind, spec, inputs, role=role, beat=beat.index, beat_id=beat.id, label=label,
-                          provider=choice.name, estimate=choice.estimate(seconds), call=choice.call_options,
-                          pricing={"price_override": choice.price_override, "price_unknown": choice.price_unknown,
-                                   "model_label": choice.label}))
+                          provider=choice.name, estimate=choice.estimate(seconds), call=shared["call"],
+                          pricing=shared["pricing"]))
 
     fit = {"fit": board.output.fit, "width": board.output.width, "height": board.output.height}
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from functools import cached_property
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -45,23 +44,29 @@ def vendor_seed(seed: int, take: int) -> int:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+_MAPPINGS = frozenset({dict, MappingProxyType})
+_SEQUENCES = frozenset({list, tuple})
+
+
 def frozen(value: Any) -> Any:
     """A read-only copy of nested mappings and lists (specs are hashable data)."""
-    if type(value) in _SCALARS:
+    t = type(value)
+    if t in _SCALARS:
         return value
-    if isinstance(value, Mapping):
+    if t in _MAPPINGS or isinstance(value, Mapping):
         return MappingProxyType({str(k): frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
+    if t in _SEQUENCES or isinstance(value, (list, tuple)):
         return tuple(frozen(v) for v in value)
     return value
 
 
 def _plain(value: Any) -> Any:
-    if type(value) in _SCALARS:
+    t = type(value)
+    if t in _SCALARS:
         return value
-    if isinstance(value, Mapping):
+    if t in _MAPPINGS or isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if t in _SEQUENCES or isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
@@ -116,17 +121,12 @@ class JobSpec:
 
     def identity(self) -> dict[str, Any]:
         """Every field, as plain JSON data (references by digest only). Do not mutate it."""
-        return self._identity
-
-    @cached_property
-    def _identity(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in _JOB_FIELDS:
-            value = getattr(self, name)
-            if name == "references":
-                value = [r.identity() for r in value]
-            out[name] = _plain(value)
-        return out
+        doc = self.__dict__.get("_identity")
+        if doc is None:  # made once (a spec is immutable)
+            doc = {name: _plain(getattr(self, name)) for name in _JOB_FIELDS}
+            doc["references"] = [r.identity() for r in self.references]
+            object.__setattr__(self, "_identity", doc)
+        return doc
 
 
 _JOB_FIELDS = tuple(f.name for f in fields(JobSpec))
@@ -146,14 +146,13 @@ class OpSpec:
 
     def identity(self) -> dict[str, Any]:
         """The parameters and the files' digests, as plain JSON data. Do not mutate it."""
-        return self._identity
-
-    @cached_property
-    def _identity(self) -> dict[str, Any]:
-        out = _plain(self.params)
-        if self.files:
-            out["files"] = [f.identity() for f in self.files]
-        return out
+        doc = self.__dict__.get("_identity")
+        if doc is None:  # made once (a spec is immutable)
+            doc = _plain(self.params)
+            if self.files:
+                doc["files"] = [f.identity() for f in self.files]
+            object.__setattr__(self, "_identity", doc)
+        return doc
 
     def file(self, index: int = 0) -> str:
         """The current path of the *index*-th declared file."""
