@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import time
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console

@@ -11,7 +11,7 @@ import pytest
 
 from storyrender.api import prepare
 from storyrender.media.probe import probe
-from storyrender.story import NewRequest, answer_schema, parse_answer
+from storyrender.story import answer_schema, parse_answer
 from storyrender.story.lengths import beat_lengths
 from storyrender.story.shape import MalformedStory
 from storyrender.providers.local.writer import template_story

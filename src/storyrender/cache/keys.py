@@ -21,6 +21,8 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ..reads import note_file
+
 __all__ = ["KEY_VERSION", "canonical_json", "node_key", "file_digest"]
 
 KEY_VERSION = 2
@@ -45,6 +47,7 @@ def file_digest(path: Path | str) -> str:
     """sha256 of a file's bytes (memoised per path, size and mtime within a process)."""
     p = Path(path)
     st = os.stat(p)
+    note_file(p, st)
     memo = (str(p), st.st_size, st.st_mtime_ns)
     with _lock:
         hit = _digests.get(memo)

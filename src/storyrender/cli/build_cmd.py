@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, InstalledChoice, expand_boards, handle_errors
+
+__all__ = ["build"]
+
+_EXIT = {"ok": 0, "interrupted": EXIT_INTERRUPTED}
 
 
 def _executors():
     from ..plugins.manager import load_registry
 
     return load_registry().executors
-
-__all__ = ["build"]
 
 
 @click.command()
@@ -60,22 +61,44 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
            (nothing written, nothing spent)
       130  interrupted (finished work stays cached)
     """
-    from .. import api
+    from .. import reads, uptodate
+    from ..report.result import say_remembered, say_result
+
+    paths = expand_boards(boards)
+    single = len(paths) == 1 and not (only or verbose or executor_name or ray_address or remote_cache)
+    inv = uptodate.invocation(paths[0], cache_dir=cache_dir, offline=offline, budget=budget) if single else None
+    remembered = uptodate.replay(inv) if inv else None
+    if remembered is not None:  # nothing it depends on changed since a build that made nothing
+        sys.exit(say_remembered(remembered, as_json=as_json, quiet=quiet, report_file=report_file))
+    reads.forget()
+    doc = _build(paths, jobs, cache_dir, offline, budget, only, as_json, report_file, quiet, verbose,
+                 executor_name, ray_address, remote_cache, remember=inv)
+    sys.exit(say_result(doc, as_json=as_json, quiet=quiet, report_file=report_file))
+
+
+def _build(paths, jobs, cache_dir, offline, budget, only, as_json, report_file, quiet, verbose, executor_name,
+           ray_address, remote_cache, remember) -> dict:
+    """Build *paths*; the run's report document (bad input: reported, then raised)."""
+    from .. import api, uptodate
     from ..errors import BoardError, MissingKeyError, StoryrenderError
     from ..report import documents
     from ..report.console import make_reporter
+    from ..report.result import emit
 
-    paths, registry = expand_boards(boards), api.load_registry()
+    def bad(doc: dict) -> None:
+        emit(doc, as_json=as_json, report_file=report_file)
+
+    registry = api.load_registry()
     prepared, errors = api.prepare_all(paths, offline=offline, registry=registry)  # bad input: nothing is written
     if errors:
         for _, exc in errors:
             click.echo(f"error: {exc.format()}", err=True)
-        _emit(as_json, report_file, documents.bad_input_doc(paths, errors, EXIT_BAD_INPUT))
+        bad(documents.bad_input_doc(paths, errors, EXIT_BAD_INPUT))
         sys.exit(EXIT_BAD_INPUT)
     try:
         targets = [api.only_targets(p, only) if only else None for p in prepared]
     except BoardError as exc:
-        _emit(as_json, report_file, documents.bad_input_doc(paths, [(exc.file or "", exc)], EXIT_BAD_INPUT))
+        bad(documents.bad_input_doc(paths, [(exc.file or "", exc)], EXIT_BAD_INPUT))
         raise
     reporter = make_reporter(quiet=quiet or as_json, verbose=verbose, boards=len(prepared))
     try:
@@ -88,33 +111,13 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
             reports = api.build_many(prepared, store, events=reporter, executor=executor, jobs=jobs or 8,
                                      budget=budget, targets=targets)
     except (BoardError, MissingKeyError) as exc:
-        _emit(as_json, report_file, {"boards": [], "status": "bad input",
-                                     "error": exc.format() if isinstance(exc, BoardError) else str(exc)})
+        bad({"boards": [], "status": "bad input", "error": exc.format() if isinstance(exc, BoardError) else str(exc)})
         raise
-    for report in (r for r in reports if r.outputs.get("mp4") and not as_json):
-        click.echo(report.outputs["mp4"])
-        if report.continuity and not quiet:
-            from ..continuity.analyze import summary_line
-
-            click.echo(summary_line(report.continuity["summary"]), err=True)
     word = documents.run_status(reports)
-    status = {"ok": 0, "interrupted": EXIT_INTERRUPTED}.get(word, EXIT_FAILED)
     results = [documents.board_result(p, r, str(api.manifest_path(p.board)) if r.outputs else None)
                for p, r in zip(prepared, reports)]
-    doc = documents.build_doc(results, status=word, exit_code=status, cache_dir=str(store.directory),
-                              seconds=reports[0].seconds if reports else 0.0)
-    for w in dict.fromkeys(w for r in reports for w in r.warnings):
-        click.echo(f"warning: {w}", err=True)
-    _emit(as_json, report_file, doc)
-    sys.exit(status)
-
-
-def _emit(as_json: bool, report_file: str | None, doc: dict) -> None:
-    from ..atomic import write_text
-    from ..report.documents import to_json
-
-    text = to_json(doc)
-    if as_json:
-        click.echo(text)
-    if report_file:
-        write_text(Path(report_file), text + "\n")
+    doc = documents.build_doc(results, status=word, exit_code=_EXIT.get(word, EXIT_FAILED),
+                              cache_dir=str(store.directory), seconds=reports[0].seconds if reports else 0.0)
+    if remember is not None:
+        uptodate.remember(remember, prepared[0], reports[0], doc)
+    return doc

@@ -15,9 +15,10 @@ from typing import Any, TextIO
 from ..graph.kinds import KINDS
 from ..graph.nodes import Graph, Node
 
-__all__ = ["LogReporter", "LiveReporter", "make_reporter", "QuietReporter"]
+__all__ = ["LogReporter", "LiveReporter", "make_reporter", "QuietReporter", "noop_lines"]
 
 _PREVIZ = "local renders an animatic (previz), not AI imagery"
+_NOTHING = "nothing to make: the outputs are cached ({nodes} nodes)"
 
 
 class QuietReporter:
@@ -57,7 +58,7 @@ class LogReporter:
         cost = plan.estimate(graph)
         money = f", estimated ${cost:.2f}" if cost else ""
         if not n_run:
-            self._line(f"nothing to make: the outputs are cached ({len(graph)} nodes)")
+            self._line(_NOTHING.format(nodes=len(graph)))
         else:
             self._line(f"{n_run} of {len(graph)} nodes to make ({n_prov} provider calls{money})")
 
@@ -83,11 +84,23 @@ class LogReporter:
             self._line(f"{report.status:<8} {node.label}{_who(node)}{extra}{cost}")
 
     def build_finished(self, report) -> None:
-        t = report.totals()
-        self._line(f"{report.status}: {t['rendered']} made, {t['cached']} cached, {t['failed']} failed, "
-                   f"{t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, {t['seconds']:.1f}s")
+        self._line(_summary(report.status, report.totals()))
         for f in report.failures:
             self._line(f"  failed: {f.label}: {_error(f.label, f.error)}")
+
+
+def noop_lines(doc: dict[str, Any], graph_nodes: int, previz: bool) -> list[str]:
+    """The lines :class:`LogReporter` prints for a build that makes nothing, from its report document
+    (what a remembered no-op shows: :mod:`storyrender.uptodate`)."""
+    board = doc["boards"][0]
+    lines = [f"note: {_PREVIZ}"] if previz else []
+    lines += [_NOTHING.format(nodes=graph_nodes), _summary(board["status"], board)]
+    return [f"[{0.0:7.1f}s] {line}" for line in lines]
+
+
+def _summary(status: str, t: dict[str, Any]) -> str:
+    return (f"{status}: {t['rendered']} made, {t['cached']} cached, {t['failed']} failed, "
+            f"{t['provider_calls']} provider calls, ${t['cost_usd']:.2f}, {t['seconds']:.1f}s")
 
 
 #: the live table's column for each group of node kinds (``graph.kinds``)

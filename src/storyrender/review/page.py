@@ -264,9 +264,9 @@ def render_page(v: PageView) -> str:
     notices = []
     if v.animatic:
         notices.append('<p class="notice"><strong>Animatic (previz), not AI imagery.</strong> Keyframes and '
-                       f'segments marked <em>animatic</em> come from the offline <code>local</code> provider: '
-                       f'storyboard panels for timing and framing. Render with a cloud provider for real '
-                       f'imagery.</p>')
+                       'segments marked <em>animatic</em> come from the offline <code>local</code> provider: '
+                       'storyboard panels for timing and framing. Render with a cloud provider for real '
+                       'imagery.</p>')
     if v.status != "ok":
         fails = "".join(f"<li><b>{e(label)}</b>: {e(err)}</li>" for label, err in v.failures)
         notices.append(f'<div class="notice bad"><strong>The last build {e(v.status)}.</strong> What finished '

@@ -165,7 +165,7 @@ class Checker:
         for suffix in dict.fromkeys((".webm", ".gif", ".srt", ".vtt") + extra):
             family[out.with_suffix(suffix)] = f"{suffix[1:]} file"
         review = out.with_name(out.stem + ".review")
-        board_files = {Path(p.file).resolve() for p in self.positions.values() if p and p.file}
+        board_files = {Path(f).resolve() for f in {p.file for p in self.positions.values() if p and p.file}}
         inputs = self.inputs + [(f, "") for f in board_files]
         for full, where in inputs:
             what = family.get(full) or ("review folder" if review == full or review in full.parents else None)

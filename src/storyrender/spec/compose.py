@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BoardError, BoardErrors, shorten
+from ..reads import note_dir
 from ..resources import templates_dir
 from .yamlpos import Pos, error_at, load_yaml, pointer
 
@@ -115,6 +116,8 @@ def _load_chain(path: Path, display: str, depth: int, seen: tuple) -> tuple[dict
         raise at_extends(f"{shorten(repr(ext))} points outside the project",
                          "Extend a template inside the project, or a template name (`storyrender templates`). "
                          "A file outside the project is never read.")
+    for folder in ((path.parent / ext).parent, *template_dirs()):  # a file appearing there could
+        note_dir(folder)  # change what *ext* names
     target = find_template(ext, path.parent, inside=allowed)
     if target is None:
         names = ", ".join(sorted(list_templates())) or "none installed"

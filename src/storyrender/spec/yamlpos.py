@@ -11,6 +11,7 @@ naming the place and the limit.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..errors import BoardError, shorten
+from ..reads import note_file
 
 __all__ = ["Pos", "load_yaml", "pointer", "nearest", "error_at", "MAX_NODES", "MAX_BYTES"]
 
@@ -89,6 +91,7 @@ def load_yaml(path: Path, *, display: str | None = None) -> tuple[Any, dict[str,
                              hint="Pass the path of a .yaml file.")
         with path.open("rb") as fh:
             raw = fh.read(MAX_BYTES + 1)  # bounded, whatever the file claims to be
+            note_file(path, os.fstat(fh.fileno()), content=raw)
     except ValueError:  # an embedded NUL byte in the path
         raise BoardError("is not a valid path (it holds a NUL byte)", file=name.replace("\0", "\\0")) from None
     except FileNotFoundError:

@@ -11,7 +11,6 @@ malformed answer is an error and leaves no file behind.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path

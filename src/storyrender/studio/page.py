@@ -10,7 +10,6 @@ done), which the browser test reads.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..review.page import _CSS as REVIEW_CSS

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from .artifacts import Store
 from .fallbacks import Fallbacks
-from .records import CacheBusy, Record, default_cache_dir, parse_size
+from ..location import default_cache_dir
+from .records import CacheBusy, Record, parse_size
 
 __all__ = ["Fallbacks", "Record", "Store", "CacheBusy", "default_cache_dir", "parse_size"]

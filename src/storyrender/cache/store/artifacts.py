@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 import diskcache
 
 from .. import integrity
+from ..location import ARTIFACTS, INDEX, artifact_path, bump_generation
 from .locks import Locks
 from .records import JOB, RECORD, STATE, Record
 from .upkeep import Upkeep
@@ -28,7 +29,7 @@ class Store(Locks, Upkeep):
         #: an optional shared cache (e.g. :class:`storyrender.cache.remote.S3Remote`): consulted on
         #: a miss, offered every new artifact; it never raises and collects its own warnings
         self.remote = remote
-        self.artifacts = self.directory / "artifacts"
+        self.artifacts = self.directory / ARTIFACTS
         self._artifacts = str(self.artifacts)
         self.tmp = self.directory / "tmp"
         self.locks = self.directory / "locks"
@@ -48,7 +49,7 @@ class Store(Locks, Upkeep):
         if self._cache is None:
             for d in (self.artifacts, self.tmp, self.locks):
                 d.mkdir(parents=True, exist_ok=True)
-            self._cache = diskcache.Cache(str(self.directory / "index"), eviction_policy="none",
+            self._cache = diskcache.Cache(str(self.directory / INDEX), eviction_policy="none",
                                           size_limit=2**62, timeout=60)
         return self._cache
 
@@ -59,7 +60,7 @@ class Store(Locks, Upkeep):
     @property
     def exists(self) -> bool:
         """True once anything was written to this store."""
-        return self._cache is not None or (self.directory / "index").is_dir()
+        return self._cache is not None or (self.directory / INDEX).is_dir()
 
     def close(self) -> None:
         self.flush()
@@ -84,7 +85,7 @@ class Store(Locks, Upkeep):
 
     # -- artifacts ----------------------------------------------------------------------------
     def path_for(self, key: str, suffix: str) -> Path:
-        return self.artifacts / key[:2] / f"{key}{suffix}"
+        return artifact_path(self.directory, key, suffix)
 
     def get(self, key: str, *, local_only: bool = False) -> Record | None:
         """The record of *key* if its artifact is complete and present, else None.
@@ -237,7 +238,7 @@ class Store(Locks, Upkeep):
         rec = Record(key=key, kind=kind, suffix=suffix, size=st.st_size, created=time.time(),
                      paid=bool(paid or (cost or 0) > 0), cost=cost, meta=dict(meta or {}), sha256=digest,
                      mtime_ns=st.st_mtime_ns)
-        self._index.set(RECORD + key, rec.as_dict())
+        self._set(RECORD + key, rec.as_dict())
         self._known[key] = rec
         return rec
 
@@ -245,7 +246,7 @@ class Store(Locks, Upkeep):
         """Drop a record and its artifact (used by prune; never during a build; never the remote's)."""
         raw = self._index.get(RECORD + key)
         rec = Record(**raw) if raw is not None else None
-        self._index.delete(RECORD + key)
+        self._delete(RECORD + key)
         self._known.pop(key, None)
         if rec:
             with contextlib.suppress(FileNotFoundError):
@@ -267,11 +268,11 @@ class Store(Locks, Upkeep):
 
     def record_job(self, key: str, job: dict[str, Any]) -> None:
         """Record the vendor job of node *key* (written through before the build waits on it)."""
-        self._index.set(JOB + key, dict(job))
+        self._set(JOB + key, dict(job))
 
     def clear_job(self, key: str) -> None:
         if self.exists:
-            self._index.delete(JOB + key)
+            self._delete(JOB + key)
 
     def jobs(self) -> dict[str, dict[str, Any]]:
         """Every recorded vendor job, by node key."""
@@ -285,4 +286,13 @@ class Store(Locks, Upkeep):
         return self._index.get(STATE + name, default) if self.exists else default
 
     def set_state(self, name: str, value: Any) -> None:
-        self._index.set(STATE + name, value)
+        self._set(STATE + name, value)
+
+    # -- every write to the index, and the generation token it changes ---------------------------
+    def _set(self, name: str, value: Any) -> None:
+        self._index.set(name, value)
+        bump_generation(self.directory)
+
+    def _delete(self, name: str) -> None:
+        self._index.delete(name)
+        bump_generation(self.directory)

@@ -1,11 +1,9 @@
 """What the store keeps about an artifact (:class:`Record`), the prefixes of its index's keys, and
-the small helpers around it (sizes, the default folder)."""
+the small helpers around it (sizes)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 #: prefixes of the index's keys: named state, artifact records, vendor jobs in flight
@@ -55,9 +53,3 @@ class Record:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def default_cache_dir(board_dir: Path) -> Path:
-    """``$STORYRENDER_CACHE`` if set, else ``.storyrender/`` beside the storyboard."""
-    env = os.environ.get("STORYRENDER_CACHE")
-    return Path(env).expanduser() if env else board_dir / ".storyrender"

@@ -37,7 +37,7 @@ class Upkeep:
     @max_bytes.setter
     def max_bytes(self, value: int | None) -> None:
         if value is None:
-            self._index.delete(STATE + state.name(state.SETTINGS, "max_bytes"))
+            self._delete(STATE + state.name(state.SETTINGS, "max_bytes"))
         else:
             state.write(self, state.SETTINGS, "max_bytes", int(value))
 
