@@ -208,3 +208,29 @@ def test_cancel_stops_a_running_build(tmp_path):
     statuses = [n["status"] for n in view["nodes"]]
     assert "skipped" in statuses and "failed" not in statuses  # the rest never ran; nothing failed
     assert not (tmp_path / "out" / "board.mp4").exists()
+
+
+def test_start_screen_prices_the_writing_before_anything_is_written(tmp_path, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from storyrender.studio.app import make_app
+    from storyrender.studio.session import Session
+
+    token = "s" * 32
+    form = {"prompt": "A kite over the sea", "seconds": 3, "size": "160x90"}
+    for var in ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with TestClient(make_app(Session(None, folder=tmp_path, offline=False), token)) as c:
+        h = {"X-Storyrender-Token": token}
+        assert 'id="new-cost"' in c.get("/", headers=h).text
+        r = c.post("/api/new/plan", headers=h, json=form).json()
+        assert not r["ok"] and "OPENAI_API_KEY" in r["error"]  # no writer: said before Write, not after
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-" + "t" * 40)
+        monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # a call would fail: none is made
+        w = c.post("/api/new/plan", headers=h, json=form).json()["writing"]
+        assert w["provider"] == "openai" and w["status"] == "render" and w["estimate_usd"] > 0
+        assert c.post("/api/new/plan", headers=h, json={**form, "prompt": " "}).json()["ok"] is False
+    with TestClient(make_app(Session(None, folder=tmp_path, offline=True), token)) as c:
+        w = c.post("/api/new/plan", headers={"X-Storyrender-Token": token}, json=form).json()["writing"]
+        assert w["provider"] == "local" and w["estimate_usd"] == 0
+    assert list(tmp_path.iterdir()) == []  # priced twice, nothing written

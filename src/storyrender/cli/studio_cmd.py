@@ -29,7 +29,8 @@ def studio(board, offline, port, host, no_browser, budget, jobs):
     Without BOARD (or with a folder) it starts with a prompt form that writes
     board.yaml there (like `storyrender new`). Every action in the page edits the
     YAML (comments and layout kept, validated first); the page follows edits made
-    in your editor. Only Build calls providers, and --budget holds.
+    in your editor. Only Build calls providers (and the form's Write, whose price
+    the form shows first), and --budget holds.
 
     It prints its address, http://127.0.0.1:PORT/?token=...: every request needs that
     token. Files are served only from the board's outputs and cache.

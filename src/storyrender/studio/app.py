@@ -138,18 +138,33 @@ def make_app(session: Session, token: str) -> Starlette:
                              file=str(session.board))
         edits.pin_frame(session.board, index, path, offline=session.offline)
 
-    async def new(request: Request) -> Response:
+    def _new_request(data: dict[str, Any]):
         from ..story import NewRequest
+
+        return NewRequest(premise=str(data.get("prompt", "")), seconds=float(data.get("seconds") or 30),
+                          style=str(data.get("style") or "cinematic"), size=str(data.get("size") or "1280x720"),
+                          beats=int(data["beats"]) if data.get("beats") else None,
+                          offline=session.offline or bool(data.get("offline")))
+
+    async def new_plan(request: Request) -> Response:
+        """What writing the board would cost, before the Write button (calls nothing, writes nothing)."""
+        from ..story.project import plan_new
+        from ..story.write import prepare_story
+
+        try:
+            req = _new_request(await _form(request))
+            row = await asyncio.to_thread(lambda: plan_new(session.folder, prepare_story(req)))
+        except (StoryrenderError, ValueError) as exc:
+            return _error(exc)
+        return JSONResponse({"ok": True, "writing": row})
+
+    async def new(request: Request) -> Response:
         from ..story.project import write_new
 
         if session.board is not None:
             return JSONResponse({"ok": False, "error": "this studio already has a board"}, status_code=409)
-        data = await _form(request)
         try:
-            req = NewRequest(premise=str(data.get("prompt", "")), seconds=float(data.get("seconds") or 30),
-                             style=str(data.get("style") or "cinematic"), size=str(data.get("size") or "1280x720"),
-                             beats=int(data["beats"]) if data.get("beats") else None,
-                             offline=session.offline or bool(data.get("offline")))
+            req = _new_request(await _form(request))
             result = await asyncio.to_thread(write_new, session.folder, req, budget=session.budget)
         except (StoryrenderError, ValueError) as exc:
             return _error(exc)
@@ -188,6 +203,7 @@ def make_app(session: Session, token: str) -> Starlette:
         Route("/api/build", guarded(build), methods=["POST"]),
         Route("/api/cancel", guarded(cancel), methods=["POST"]),
         Route("/api/new", guarded(new), methods=["POST"]),
+        Route("/api/new/plan", guarded(new_plan), methods=["POST"]),
         Route("/api/beats", guarded(_edit(add)), methods=["POST"]),
         Route("/api/beats/{index:int}/take", guarded(_edit(take)), methods=["POST"]),
         Route("/api/beats/{index:int}/prompt", guarded(_edit(prompt)), methods=["POST"]),

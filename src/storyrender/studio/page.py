@@ -130,11 +130,21 @@ document.getElementById("cancel").addEventListener("click",function(){post(q("/a
 document.getElementById("add").addEventListener("click",function(){var ta=document.getElementById("add-prompts");
  var ps=ta.value.split("\n").map(function(s){return s.trim();}).filter(Boolean);if(!ps.length){showError("write one prompt per line");return;}
  post(q("/api/beats"),{prompts:ps}).then(function(j){if(j.ok)ta.value="";});});
-document.getElementById("write").addEventListener("click",function(){var f=function(id){return document.getElementById(id).value;};
- setStatus("writing…");post(q("/api/new"),{prompt:f("new-prompt"),seconds:f("new-seconds"),style:f("new-style"),size:f("new-size"),beats:f("new-beats")}).then(function(j){if(j.ok)location.reload();});});
+function newForm(){var f=function(id){return document.getElementById(id).value;};
+ return {prompt:f("new-prompt"),seconds:f("new-seconds"),style:f("new-style"),size:f("new-size"),beats:f("new-beats")};}
+function writingCost(){var form=newForm(),el=document.getElementById("new-cost");if(!form.prompt.trim())form.prompt="a story";
+ fetch(q("/api/new/plan"),{method:"POST",headers:{"Content-Type":"application/json"},body:JSON.stringify(form)})
+ .then(function(r){return r.json();}).then(function(j){if(!j.ok){el.textContent="Writing: "+j.error;return;}
+  var w=j.writing,who=w.provider+"/"+w.model;
+  el.textContent="Writing with "+who+": "+(w.status==="cached"?"already written for this prompt, nothing to pay":
+   w.price_unknown?"no list price known":w.estimate_usd?"estimated $"+w.estimate_usd.toFixed(3):"free");});}
+var costTimer=null;["new-prompt","new-seconds","new-style","new-size","new-beats"].forEach(function(id){
+ document.getElementById(id).addEventListener("input",function(){clearTimeout(costTimer);costTimer=setTimeout(writingCost,300);});});
+document.getElementById("write").addEventListener("click",function(){
+ setStatus("writing…");post(q("/api/new"),newForm()).then(function(j){if(j.ok)location.reload();});});
 var es=new EventSource(q("/events"));
 es.addEventListener("hello",function(ev){var d=JSON.parse(ev.data);S.board=d.board;S.plan=d.plan;S.build=d.build;
- (d.build.nodes||[]).forEach(function(n){S.nodes[n.key]=n;});document.getElementById("start").hidden=!!d.board;
+ (d.build.nodes||[]).forEach(function(n){S.nodes[n.key]=n;});document.getElementById("start").hidden=!!d.board;if(!d.board)writingCost();
  document.getElementById("studio").hidden=!d.board;drawPlan();drawBuild();document.body.setAttribute("data-ready","1");});
 es.addEventListener("plan",function(ev){S.plan=JSON.parse(ev.data);drawPlan();});
 es.addEventListener("node",function(ev){onNode(JSON.parse(ev.data));});
@@ -154,7 +164,8 @@ _BODY = """<!doctype html>
 <section id="start" class="start" hidden>
   <h1>Start from one prompt</h1>
   <p class="meta">The beats are written for you (a text model, or the offline template writer), then you build,
-  watch each segment appear, and change what you want. Nothing is paid for until you press Build.</p>
+  watch each segment appear, and change what you want. Writing costs what the line below says; nothing
+  else is paid for until you press Build.</p>
   <label>What happens<textarea id="new-prompt" rows="3" placeholder="A cat walking through a magical forest"></textarea></label>
   <div class="row">
     <label>Seconds<input id="new-seconds" value="30" inputmode="decimal"></label>
@@ -162,6 +173,7 @@ _BODY = """<!doctype html>
     <label>Size<input id="new-size" value="1280x720"></label>
     <label>Beats (optional)<input id="new-beats" value="" inputmode="numeric"></label>
   </div>
+  <p class="meta" id="new-cost">Writing: working out the price…</p>
   <button id="write" class="primary">Write the board</button>
   <p class="meta">Writes <code>board.yaml</code> in {folder}.</p>
 </section>
