@@ -126,6 +126,19 @@ def test_schema_ref_is_relative_inside_the_checkout_and_absolute_elsewhere(tmp_p
     assert schema_ref(tmp_path) == "storyboard.schema.json"
 
 
+def test_a_checkout_named_storyrender_is_a_checkout_and_the_package_is_not(tmp_path, monkeypatch):
+    checkout = tmp_path / "storyrender"  # what `git clone .../storyrender` makes
+    package = tmp_path / "site-packages" / "storyrender"
+    for schema in (checkout / "schemas" / "storyboard.schema.json", package / "_data" / "storyboard.schema.json"):
+        schema.parent.mkdir(parents=True)
+        schema.write_text("{}")
+    (checkout / "storyboards").mkdir()
+    monkeypatch.setattr("storyrender.resources.schema_path", lambda: checkout / "schemas" / "storyboard.schema.json")
+    assert schema_ref(checkout / "storyboards") == "../schemas/storyboard.schema.json"
+    monkeypatch.setattr("storyrender.resources.schema_path", lambda: package / "_data" / "storyboard.schema.json")
+    assert schema_ref(package) == "storyboard.schema.json"  # never a path into an install
+
+
 def test_the_schema_line_resolves_on_a_collaborators_machine(cli, tmp_path):
     res = cli(["init", "proj"], cwd=tmp_path)
     assert res.returncode == 0, res.stderr

@@ -29,9 +29,9 @@ def schema_ref(board_dir: Path) -> str:
     from ..resources import schema_path
 
     schema = schema_path().resolve()
-    tree = schema.parent.parent  # the checkout (schemas/..) or the package (_data/..)
+    tree = schema.parent.parent  # the checkout (schemas/..), whatever its folder is called; not the package (_data/..)
     board_dir = board_dir.resolve()
-    if tree.name != "storyrender" and (board_dir == tree or tree in board_dir.parents):  # inside a checkout
+    if schema.parent.name == "schemas" and (board_dir == tree or tree in board_dir.parents):  # inside a checkout
         return Path(os.path.relpath(schema, board_dir)).as_posix()
     return SCHEMA_COPY
 
