@@ -75,9 +75,9 @@ def replay(inv: Invocation) -> dict[str, Any] | None:
     s = stamp.load(inv.cache_dir, inv.name)
     if s is None or s.get("environment") != _environment():
         return None
-    secrets = [v.encode("utf-8", "surrogatepass") for v in secret_values()]  # a board holding one is refused
     if s.get("store") != stamp.store_generation(inv.cache_dir):
         return None
+    secrets = [v.encode("utf-8", "surrogatepass") for v in secret_values()]  # a board holding one is refused
     if not (all(stamp.unchanged(s.get(part, {})) for part in ("files", "outputs", "artifacts", "code"))
             and stamp.unchanged(s.get("dirs", {}), dirs=True)
             and stamp.texts_unchanged(s.get("texts", {}), without=secrets)):
@@ -88,7 +88,7 @@ def replay(inv: Invocation) -> dict[str, Any] | None:
 
 def remember(inv: Invocation, prepared: Any, report: Any, doc: dict[str, Any]) -> None:
     """After a build of *inv*: keep its result when it made nothing and published its outputs
-    (called after the store is closed, so the index's stat is final)."""
+    (called after the store is closed: the store's generation is the one it left)."""
     totals = report.totals()
     if report.status != "ok" or totals["rendered"] or totals["failed"] or not report.outputs:
         return

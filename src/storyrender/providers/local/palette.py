@@ -41,6 +41,17 @@ def _hsv(h: float, s: float, v: float) -> tuple[int, int, int]:
     return (round(r * 255), round(g * 255), round(b * 255))
 
 
+#: each theme's sky (top and low colour as HSV, before a seeded hue jitter), light colour and whether it is night
+_SKIES = {
+    "night": ((0.64, 0.75, 0.16), (0.62, 0.55, 0.38), (236, 238, 226), True),
+    "space": ((0.72, 0.7, 0.08), (0.78, 0.55, 0.3), (255, 214, 170), True),
+    "dusk": ((0.72, 0.55, 0.42), (0.06, 0.62, 0.98), (255, 226, 170), False),
+    "dawn": ((0.58, 0.45, 0.72), (0.09, 0.35, 0.99), (255, 244, 214), False),
+    "overcast": ((0.58, 0.12, 0.62), (0.55, 0.08, 0.86), (246, 246, 240), False),
+    "day": ((0.58, 0.62, 0.86), (0.54, 0.25, 0.98), (255, 250, 228), False),
+}
+
+
 def palette_for(prompt: str, seed: int) -> Palette:
     words = set(content_words(prompt))
     u = lambda k: seeded_unit("palette", seed, prompt, k)  # noqa: E731
@@ -49,24 +60,8 @@ def palette_for(prompt: str, seed: int) -> Palette:
     jitter = (u(0) - 0.5) * 0.06
     if theme is None:
         theme = ("day", "dusk", "dawn", "day", "overcast")[int(u(1) * 5)]
-    if theme == "night":
-        sky_top, sky_low = _hsv(0.64 + jitter, 0.75, 0.16), _hsv(0.62 + jitter, 0.55, 0.38)
-        light, night = (236, 238, 226), True
-    elif theme == "space":
-        sky_top, sky_low = _hsv(0.72 + jitter, 0.7, 0.08), _hsv(0.78 + jitter, 0.55, 0.3)
-        light, night = (255, 214, 170), True
-    elif theme == "dusk":
-        sky_top, sky_low = _hsv(0.72 + jitter, 0.55, 0.42), _hsv(0.06 + jitter, 0.62, 0.98)
-        light, night = (255, 226, 170), False
-    elif theme == "dawn":
-        sky_top, sky_low = _hsv(0.58 + jitter, 0.45, 0.72), _hsv(0.09 + jitter, 0.35, 0.99)
-        light, night = (255, 244, 214), False
-    elif theme == "overcast":
-        sky_top, sky_low = _hsv(0.58 + jitter, 0.12, 0.62), _hsv(0.55 + jitter, 0.08, 0.86)
-        light, night = (246, 246, 240), False
-    else:  # day
-        sky_top, sky_low = _hsv(0.58 + jitter, 0.62, 0.86), _hsv(0.54 + jitter, 0.25, 0.98)
-        light, night = (255, 250, 228), False
+    (h1, s1, v1), (h2, s2, v2), light, night = _SKIES[theme]
+    sky_top, sky_low = _hsv(h1 + jitter, s1, v1), _hsv(h2 + jitter, s2, v2)
     dark = 0.45 if night else 1.0
     water = False
     if ground is None:
