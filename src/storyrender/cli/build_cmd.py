@@ -50,7 +50,8 @@ def build(boards, jobs, cache_dir, offline, budget, only, as_json, report_file, 
 
     All BOARDS are validated first, then rendered in one run: one cache, one job pool (a
     node two boards share is made once), then each board's outputs and manifest are written.
-    Prints the path of each output.
+    Prints the path of each output. A build that made nothing is remembered: run again
+    with nothing changed, it says the same in milliseconds (README, "The cache").
 
     \b
     Exit status:
